@@ -1,0 +1,85 @@
+"""17.02(c): financial account numbers: account numbers by context, ABA routing numbers by
+checksum, IBANs by ISO 13616 mod 97."""
+
+from wisp.discovery.detectors.base import Detector, Pattern
+
+__all__ = ["BankNumberDetector", "aba_ok", "iban_ok"]
+
+_ABA_PREFIXES = frozenset(
+    [f"{n:02d}" for n in range(13)]
+    + [str(n) for n in range(21, 33)]
+    + [str(n) for n in range(61, 73)]
+    + ["80"]
+)
+
+
+def aba_ok(digits: str) -> bool:
+    """ABA routing number: a Federal Reserve prefix and the 3-7-1 weighted checksum."""
+    if len(digits) != 9 or digits[:2] not in _ABA_PREFIXES:
+        return False
+    d = [int(c) for c in digits]
+    total = 3 * (d[0] + d[3] + d[6]) + 7 * (d[1] + d[4] + d[7]) + (d[2] + d[5] + d[8])
+    return total % 10 == 0
+
+
+def iban_ok(value: str) -> bool:
+    """IBAN: country code, check digits and a mod-97 remainder of 1."""
+    if not (15 <= len(value) <= 34) or not value[:2].isalpha() or not value[2:4].isdigit():
+        return False
+    moved = value[4:] + value[:4]
+    number = "".join(str(int(ch, 36)) for ch in moved)
+    return int(number) % 97 == 1
+
+
+class BankNumberDetector(Detector):
+    ENTITY = "US_BANK_NUMBER"
+    PATTERNS = (
+        Pattern(
+            "account",
+            r"(?<![\w-])\d{6,17}(?![\w-])",
+            r"\d{6,17}[^0-9]",
+            18,
+            0.5,
+            needs_context=True,
+        ),
+        Pattern(
+            "routing",
+            r"(?<![\w-])(?:\d{9}|\d{4}-\d{4}-\d)(?![\w-])",
+            r"(?:\d{9}|\d{4}-\d{4}-\d)[^0-9]",
+            12,
+            0.5,
+            needs_context=True,
+        ),
+        Pattern(
+            "iban",
+            r"(?<![\w])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?(?![\w])",
+            r"[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}",
+            42,
+            0.8,
+        ),
+    )
+    CONTEXT = (
+        "account",
+        "accounts",
+        "acct",
+        "acc",
+        "a/c",
+        "checking",
+        "savings",
+        "deposit",
+        "bank",
+        "banking",
+        "routing",
+        "aba",
+        "rtn",
+        "iban",
+        "wire",
+        "ach",
+    )
+
+    def validate(self, value: str, pattern: Pattern) -> bool:
+        if pattern.name == "iban":
+            return iban_ok(value)
+        if pattern.name == "routing":
+            return aba_ok(value)
+        return len(set(value)) > 1

@@ -1,0 +1,97 @@
+"""The detector contract: declarative patterns, context words, one `validate()` each.
+
+Element detectors find the 17.02 elements (SSN, license, account and card numbers); name
+detectors answer whether a record holds a resident's first name (or initial) and last name.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import ClassVar
+
+__all__ = ["Detector", "NameDetector", "Pattern", "context_regex", "digits_only"]
+
+_NOT_ALNUM = re.compile(r"[^0-9A-Za-z]+")
+_NOT_DIGIT = re.compile(r"[^0-9]+")
+
+
+def digits_only(raw: str) -> str:
+    """The ASCII digits of `raw`, in order."""
+    return _NOT_DIGIT.sub("", raw)
+
+
+@dataclass(frozen=True, slots=True)
+class Pattern:
+    """One way an element is written.
+
+    `regex` is the precise Python pattern (over ASCII bytes); `prefilter` a Hyperscan-compatible
+    superset that fires at least once within `max_len` bytes before the end of every candidate.
+    A pattern that `needs_context` is only reported near one of its detector's context words.
+    """
+
+    name: str
+    regex: str
+    prefilter: str
+    max_len: int
+    score: float
+    needs_context: bool = False
+
+
+def context_regex(words: tuple[str, ...]) -> re.Pattern[bytes] | None:
+    """One case-insensitive pattern matching any of `words` as whole words."""
+    if not words:
+        return None
+    alternatives = "|".join(re.escape(w).replace(r"\ ", r"[\s_.-]*") for w in words)
+    return re.compile(rf"(?<![a-z0-9])(?:{alternatives})(?![a-z])".encode(), re.IGNORECASE)
+
+
+class Detector:
+    """Finds one 17.02 element type.
+
+    Subclasses set `ENTITY`, `PATTERNS` and `CONTEXT`, and override `validate` for checksums
+    and issuing rules. `normalize` turns the matched text into the canonical value that is
+    validated and fingerprinted; `mask` turns it into what reports may show.
+    """
+
+    ENTITY: ClassVar[str]
+    PATTERNS: ClassVar[tuple[Pattern, ...]]
+    #: Words that, near a candidate or in its column header, say what it is.
+    CONTEXT: ClassVar[tuple[str, ...]] = ()
+    #: How many trailing characters a mask keeps.
+    KEEP: ClassVar[int] = 4
+
+    def normalize(self, raw: str) -> str:
+        """The canonical value: by default the digits and letters, upper-cased."""
+        return _NOT_ALNUM.sub("", raw).upper()
+
+    def validate(self, value: str, pattern: Pattern) -> bool:
+        """Whether `value` (normalized) can be a real element; checksums live here."""
+        return True
+
+    def mask(self, raw: str) -> str:
+        """The raw match with all but the last `KEEP` letters and digits starred out."""
+        alnum = sum(ch.isalnum() for ch in raw)
+        hide = max(alnum - self.KEEP, 0)
+        out = []
+        for ch in raw:
+            if ch.isalnum() and hide:
+                out.append("*")
+                hide -= 1
+            else:
+                out.append(ch)
+        return "".join(out)
+
+
+class NameDetector:
+    """Decides whether text or a table record holds a person's name as 17.02 counts it."""
+
+    ENTITY: ClassVar[str] = "PERSON"
+
+    def in_text(self, text: bytes, start: int, end: int) -> bool:
+        """Whether `text[start:end]` holds a first name (or initial) and a last name."""
+        raise NotImplementedError
+
+    def in_cells(self, cells: list[str], columns: tuple[str, ...]) -> bool:
+        """Whether a table record, its cells named by `columns` (maybe empty), holds a name."""
+        raise NotImplementedError

@@ -1,0 +1,81 @@
+"""17.02(c): credit and debit card numbers, by ISO/IEC 7812 issuer range and Luhn checksum."""
+
+from wisp.discovery.detectors.base import Detector, Pattern, digits_only
+
+__all__ = ["CreditCardDetector", "luhn_ok"]
+
+# (prefix low, prefix high, allowed lengths): the networks 17.02 cards are issued on.
+_RANGES: tuple[tuple[int, int, frozenset[int]], ...] = (
+    (4, 4, frozenset({13, 16, 19})),  # Visa
+    (51, 55, frozenset({16})),  # Mastercard
+    (2221, 2720, frozenset({16})),  # Mastercard 2-series
+    (34, 34, frozenset({15})),  # American Express
+    (37, 37, frozenset({15})),
+    (6011, 6011, frozenset(range(16, 20))),  # Discover
+    (644, 649, frozenset(range(16, 20))),
+    (65, 65, frozenset(range(16, 20))),
+    (3528, 3589, frozenset(range(16, 20))),  # JCB
+    (300, 305, frozenset(range(14, 20))),  # Diners Club
+    (36, 36, frozenset(range(14, 20))),
+    (38, 39, frozenset(range(16, 20))),
+    (62, 62, frozenset(range(16, 20))),  # UnionPay
+)
+_DOUBLED = bytes.maketrans(b"0123456789", b"0246813579")
+
+
+def luhn_ok(digits: str) -> bool:
+    """The Luhn (mod 10) check over a string of ASCII digits."""
+    raw = digits.encode()
+    total = sum(raw[-1::-2]) + sum(raw[-2::-2].translate(_DOUBLED)) - 48 * len(raw)
+    return total % 10 == 0
+
+
+#: Every (issuer prefix, length) pair the ranges allow, for one set lookup per prefix width.
+_ISSUED = frozenset(
+    (str(prefix), n)
+    for low, high, lengths in _RANGES
+    for prefix in range(low, high + 1)
+    for n in lengths
+)
+
+
+def _issued(digits: str) -> bool:
+    n = len(digits)
+    return any((digits[:width], n) in _ISSUED for width in (1, 2, 3, 4))
+
+
+class CreditCardDetector(Detector):
+    ENTITY = "CREDIT_CARD"
+    PATTERNS = (
+        Pattern(
+            "pan",
+            r"(?<![\w-])(?:\d{13,19}|\d{4}([ -])\d{4}\1\d{4}\1\d{1,4}(?:\1\d{1,3})?|\d{4}([ -])\d{6}\2\d{4,5})"
+            r"(?![\w-]|[ -]\d)",
+            r"\d{13,19}[^0-9]|\d{4}[ -]\d{4}[ -]\d{4}[ -]\d{1,4}[^0-9]|\d{4}[ -]\d{6}[ -]\d{4,5}[^0-9]",
+            38,
+            0.9,
+        ),
+    )
+    CONTEXT = (
+        "card",
+        "credit",
+        "debit",
+        "visa",
+        "mastercard",
+        "amex",
+        "american express",
+        "discover",
+        "jcb",
+        "diners",
+        "unionpay",
+        "cc",
+        "ccn",
+        "pan",
+        "cardholder",
+    )
+
+    def normalize(self, raw: str) -> str:
+        return digits_only(raw)
+
+    def validate(self, value: str, pattern: Pattern) -> bool:
+        return _issued(value) and luhn_ok(value) and len(set(value)) > 2

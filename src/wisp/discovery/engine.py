@@ -1,0 +1,229 @@
+"""Candidate search: Hyperscan passes over a unit, then the precise pattern, context and
+checksum only where a prefilter fired.
+
+The first pass looks for context words, so that patterns which need context (a bare nine-digit
+number is an SSN only near "SSN") are scanned for only in units that have some. The second pass
+runs the prefilters with leftmost start offsets; each hit is confirmed by the detector's
+precise pattern anchored at that start. Without Hyperscan the passes run on Python's `re`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from wisp.discovery.detectors.base import Detector, Pattern, context_regex
+from wisp.discovery.models import Layout, Unit
+
+__all__ = ["Candidate", "Matcher", "context_text"]
+
+_PROSE_BEFORE = 64
+_PROSE_AFTER = 32
+
+#: (slot index, start, end) of each prefilter hit.
+Hits = list[tuple[int, int, int]]
+Scanner = Callable[[bytes], Hits]
+
+
+class Candidate(NamedTuple):
+    """A validated element in a unit: offsets into `Unit.text`, raw and normalized text."""
+
+    detector: Detector
+    start: int
+    end: int
+    raw: str
+    value: str
+    confidence: float
+
+
+@dataclass(frozen=True, slots=True)
+class _Slot:
+    detector: Detector
+    pattern: Pattern
+    regex: re.Pattern[bytes]
+    context: re.Pattern[bytes] | None
+
+
+def _hs_compile(expressions: Sequence[str], flags: int) -> Scanner | None:
+    try:
+        import hyperscan
+    except ImportError:  # pragma: no cover - the wheel is a dependency; this is for odd CPUs
+        return None
+    db = hyperscan.Database()
+    try:
+        db.compile(
+            expressions=[e.encode() for e in expressions],
+            ids=list(range(len(expressions))),
+            elements=len(expressions),
+            flags=[flags] * len(expressions),
+        )
+    except hyperscan.error:  # pragma: no cover - a plugin pattern Hyperscan cannot compile
+        return None
+
+    def scan(text: bytes) -> Hits:
+        hits: Hits = []
+        add = hits.append
+
+        def on_match(index: int, start: int, end: int, _flags: int, _ctx: object) -> None:
+            add((index, start, end))
+
+        db.scan(text, match_event_handler=on_match)
+        return hits
+
+    return scan
+
+
+def _re_compile(expressions: Sequence[str]) -> Scanner:
+    compiled = [re.compile(e.encode()) for e in expressions]
+
+    def scan(text: bytes) -> Hits:
+        return [(i, m.start(), m.end()) for i, rx in enumerate(compiled) for m in rx.finditer(text)]
+
+    return scan
+
+
+class Matcher:
+    """Finds validated element candidates in units, for a fixed set of detectors."""
+
+    def __init__(self, detectors: Sequence[Detector], *, use_hyperscan: bool = True) -> None:
+        self.detectors = tuple(detectors)
+        self.slots = tuple(
+            _Slot(d, p, re.compile(p.regex.encode()), context_regex(d.CONTEXT))
+            for d in self.detectors
+            for p in d.PATTERNS
+        )
+        self._use_hs = use_hyperscan
+        self.engine = "hyperscan" if use_hyperscan and _hs_compile(["a"], 0) else "re"
+        # Context words per detector that has patterns needing them.
+        self._gated = tuple(
+            i for i, d in enumerate(self.detectors) if any(p.needs_context for p in d.PATTERNS)
+        )
+        words = [
+            (i, w) for i in self._gated for w in self.detectors[i].CONTEXT if len(w) > 1
+        ]
+        self._word_owner = [i for i, _ in words]
+        self._context_scan = self._build([_literal(w) for _, w in words], context=True)
+        self._scanners: dict[frozenset[int], Scanner] = {}
+        self._header_context: dict[tuple[int, str], bool] = {}
+
+    def _build(self, expressions: list[str], *, context: bool) -> Scanner:
+        if self._use_hs and expressions:
+            import hyperscan
+
+            flags = (
+                hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_SINGLEMATCH
+                if context
+                else hyperscan.HS_FLAG_SOM_LEFTMOST
+            )
+            fast = _hs_compile(expressions, flags)
+            if fast is not None:
+                return fast
+        if context:
+            return _re_compile([f"(?i){e}" for e in expressions])
+        return _re_compile(expressions)
+
+    def _scanner(self, active: frozenset[int]) -> tuple[list[int], Scanner]:
+        indexes = [
+            i
+            for i, s in enumerate(self.slots)
+            if not s.pattern.needs_context or self.detectors.index(s.detector) in active
+        ]
+        key = frozenset(indexes)
+        scanner = self._scanners.get(key)
+        if scanner is None:
+            scanner = self._build([self.slots[i].pattern.prefilter for i in indexes], context=False)
+            self._scanners[key] = scanner
+        return indexes, scanner
+
+    def _active(self, unit: Unit) -> frozenset[int]:
+        """Detectors with a context word somewhere in the unit or its column headers."""
+        if not self._gated:
+            return frozenset()
+        active = {self._word_owner[i] for i, _, _ in self._context_scan(unit.text)}
+        if unit.columns:
+            header = "\t".join(unit.columns).encode("utf-8", "replace")
+            active.update(self._word_owner[i] for i, _, _ in self._context_scan(header))
+        return frozenset(active)
+
+    def candidates(self, unit: Unit) -> list[Candidate]:
+        """Every validated candidate in `unit`, overlaps resolved, in text order."""
+        text = unit.text
+        indexes, scan = self._scanner(self._active(unit))
+        found: list[Candidate] = []
+        last: dict[int, int] = {}
+        check = self._check
+        for local, start, end in scan(text):
+            if last.get(local) == start:
+                continue
+            last[local] = start
+            m = self.slots[indexes[local]].regex.match(text, start)
+            if m is not None:
+                cand = check(self.slots[indexes[local]], unit, m)
+                if cand is not None:
+                    found.append(cand)
+        return _resolve_overlaps(found)
+
+    def _check(self, slot: _Slot, unit: Unit, m: re.Match[bytes]) -> Candidate | None:
+        raw = m.group().decode("ascii", "replace")
+        detector, pattern = slot.detector, slot.pattern
+        value = detector.normalize(raw)
+        if not detector.validate(value, pattern):
+            return None
+        context = slot.context is not None and self._has_context(slot, unit, m.start(), m.end())
+        if pattern.needs_context and not context:
+            return None
+        confidence = min(1.0, pattern.score + 0.35) if context else pattern.score
+        return Candidate(detector, m.start(), m.end(), raw, value, round(confidence, 2))
+
+    def _has_context(self, slot: _Slot, unit: Unit, start: int, end: int) -> bool:
+        assert slot.context is not None
+        if unit.layout is Layout.TABLE and unit.columns:
+            header = column_of(unit, start)
+            key = (id(slot), header)
+            known = self._header_context.get(key)
+            if known is None:
+                known = bool(slot.context.search(header.encode("utf-8", "replace")))
+                self._header_context[key] = known
+            if known:
+                return True
+        return bool(slot.context.search(context_text(unit, start, end)))
+
+
+def _literal(word: str) -> str:
+    return re.escape(word).replace(r"\ ", r"[\s_.-]*")
+
+
+def column_of(unit: Unit, start: int) -> str:
+    """The header of the table column that offset `start` falls in ('' if none)."""
+    text = unit.text
+    line_start = text.rfind(b"\n", 0, start) + 1
+    index = text.count(unit.delimiter, line_start, start)
+    return unit.columns[index] if index < len(unit.columns) else ""
+
+
+def context_text(unit: Unit, start: int, end: int) -> bytes:
+    """The text near [start, end) that may say what it is: the cell before it in a table,
+    its field's key in records, a few words either side in prose."""
+    text = unit.text
+    line_start = text.rfind(b"\n", 0, start) + 1
+    if unit.layout is Layout.TABLE:
+        if unit.columns:
+            return text[text.rfind(unit.delimiter, line_start, start) + 1 or line_start : start]
+        return text[max(line_start, start - _PROSE_BEFORE) : start]
+    if unit.layout is Layout.RECORDS:
+        return text[text.rfind(b"\t", line_start, start) + 1 or line_start : start]
+    return text[max(0, start - _PROSE_BEFORE) : start] + b" " + text[end : end + _PROSE_AFTER]
+
+
+def _resolve_overlaps(found: list[Candidate]) -> list[Candidate]:
+    found.sort(key=lambda c: (c.start, -c.confidence))
+    kept: list[Candidate] = []
+    for cand in found:
+        if kept and cand.start < kept[-1].end:
+            if cand.confidence > kept[-1].confidence:
+                kept[-1] = cand
+            continue
+        kept.append(cand)
+    return kept
