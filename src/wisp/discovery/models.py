@@ -58,10 +58,14 @@ class Unit:
 
 @dataclass(frozen=True, slots=True)
 class Member:
-    """A file inside a container (archive member, mail attachment), scanned as its own file."""
+    """A file inside a container (archive member, mail attachment), scanned as its own file.
+
+    An `encrypted` member (e.g. of a password-protected zip) has no data and is reported as such.
+    """
 
     name: str
     data: bytes
+    encrypted: bool = False
 
 
 @dataclass(frozen=True, slots=True)

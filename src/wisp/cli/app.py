@@ -1,0 +1,19 @@
+"""The `wisp` command group; each command group lives in its own module."""
+
+from __future__ import annotations
+
+import click
+
+from wisp import __version__
+from wisp.cli.scan import scan_command
+
+__all__ = ["cli"]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="wisp")
+def cli() -> None:
+    """wisp: the information security program and computer security system of 201 CMR 17.00."""
+
+
+cli.add_command(scan_command)
