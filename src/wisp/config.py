@@ -21,7 +21,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="WISP_", extra="ignore", frozen=True)
 
     home: Path = Field(default_factory=default_home, description="State directory (keys, caches).")
-    workers: int = Field(default=0, ge=0, description="Scan worker processes; 0 means one per core.")
+    workers: int = Field(
+        default=0, ge=0, description="Scan worker processes; 0 means one per core."
+    )
     max_file_bytes: int = Field(
         default=512 * 1024 * 1024, gt=0, description="Files larger than this are not scanned."
     )

@@ -23,20 +23,19 @@ hookspec = pluggy.HookspecMarker(PROJECT)
 hookimpl = pluggy.HookimplMarker(PROJECT)
 
 
-@hookspec  # type: ignore[untyped-decorator,misc]
+@hookspec
 def wisp_detectors() -> list[type[Detector]]:
     """Detector classes this plugin adds."""
     raise NotImplementedError
 
 
-@hookspec  # type: ignore[untyped-decorator,misc]
+@hookspec
 def wisp_extractors() -> list[type[Extractor]]:
     """Extractor classes this plugin adds; earlier plugins win a tie on extension."""
     raise NotImplementedError
 
 
-@hookspec  # type: ignore[untyped-decorator,misc]
+@hookspec
 def wisp_report_formats() -> list[type[Renderer]]:
     """Report renderers this plugin adds (`--format NAME`)."""
     raise NotImplementedError
-

@@ -41,7 +41,9 @@ def _formats() -> list[str]:
 )
 @click.option("--output", "-o", type=click.Path(path_type=Path), help="Write the report here.")
 @click.option("--workers", type=click.IntRange(min=1), help="Processes to use (default: cores).")
-@click.option("--incremental", is_flag=True, help="Reuse results of files unchanged since last scan.")
+@click.option(
+    "--incremental", is_flag=True, help="Reuse results of files unchanged since last scan."
+)
 @click.option(
     "--config",
     "config",
@@ -72,7 +74,9 @@ def scan_command(
     if not paths:
         _fail("give at least one path to scan (or --demo)")
     if fmt is None:
-        fmt = "table" if output is None and sys.stdout.isatty() and "table" in _formats() else "json"
+        fmt = (
+            "table" if output is None and sys.stdout.isatty() and "table" in _formats() else "json"
+        )
     try:
         key = load_or_create_key(settings.home)
         detectors = [cls() for cls in detector_classes() if issubclass(cls, Detector)]
@@ -96,7 +100,7 @@ def _default_config(settings: Settings) -> Path | None:
 
 
 def _render(fmt: str, report: ScanReport, out: TextIO) -> None:
-    renderer = next(cls for cls in renderer_classes() if cls.FORMAT == fmt)
+    renderer = next(cls for cls in renderer_classes() if fmt == cls.FORMAT)
     renderer().render(report, out)
 
 

@@ -6,16 +6,23 @@ few hundred characters. Counts cover every element; findings list the first few,
 
 from __future__ import annotations
 
+import collections
+import itertools
+import operator
+import re
 from collections.abc import Iterable, Sequence
 
 from wisp.discovery.detectors.base import NameDetector
-from wisp.discovery.engine import Candidate, Matcher
+from wisp.discovery.engine import Candidate, Matcher, column_header
 from wisp.discovery.fingerprint import Fingerprinter
 from wisp.discovery.models import FileResult, Finding, Layout, Unit
 
 __all__ = ["Analyzer"]
 
 _NEAR = 200
+_BLANK_LINE = re.compile(rb"\n[ \t\r]*\n")
+_START = operator.attrgetter("start")
+_NEWLINE = itertools.repeat(b"\n")
 
 
 class Analyzer:
@@ -44,70 +51,90 @@ class Analyzer:
 
     def _unit(self, result: FileResult, unit: Unit) -> None:
         candidates = self.matcher.candidates(unit)
+        if self.ignore:
+            fp = self.fingerprint
+            candidates = [
+                c for c in candidates if fp(c.detector.ENTITY, c.value) not in self.ignore
+            ]
         if not candidates:
             return
         text = unit.text
-        line, pos = unit.first_line, 0
-        record_names: dict[int, bool] = {}
-        for cand in candidates:
-            entity = cand.detector.ENTITY
-            fp: str | None = None
-            if self.ignore:
-                fp = self.fingerprint(entity, cand.value)
-                if fp in self.ignore:
-                    continue
-            line += text.count(b"\n", pos, cand.start)
-            pos = cand.start
-            result.elements[entity] = result.elements.get(entity, 0) + 1
-            if self._has_name(unit, cand, record_names):
-                result.pi_records += 1
-            if len(result.findings) < self.max_findings:
-                result.findings.append(self._finding(unit, cand, line, fp))
-
-    def _has_name(self, unit: Unit, cand: Candidate, cache: dict[int, bool]) -> bool:
-        text = unit.text
+        starts = list(map(_START, candidates))
+        # Line of each candidate, counted between consecutive candidates (all in C).
+        lines = list(
+            itertools.accumulate(
+                map(text.count, _NEWLINE, [0, *starts[:-1]], starts), initial=unit.first_line
+            )
+        )[1:]
+        counts = collections.Counter(c.detector.ENTITY for c in candidates)
+        for entity, n in counts.items():
+            result.elements[entity] = result.elements.get(entity, 0) + n
         if unit.layout is Layout.PROSE:
-            lo = max(0, cand.start - _NEAR)
-            hi = min(len(text), cand.end + _NEAR)
-            para = text.rfind(b"\n\n", lo, cand.start)
-            lo = para + 2 if para >= 0 else lo
-            para = text.find(b"\n\n", cand.end, hi)
-            hi = para if para >= 0 else hi
-            return any(n.in_text(text, lo, hi) for n in self.names)
-        line_start = text.rfind(b"\n", 0, cand.start) + 1
-        known = cache.get(line_start)
-        if known is None:
-            line_end = text.find(b"\n", cand.end)
-            known = self._record_has_name(unit, text[line_start:line_end].decode("utf-8", "replace"))
-            cache[line_start] = known
-        return known
+            result.pi_records += sum(self._near_name(unit, c) for c in candidates)
+        elif unit.layout is Layout.TABLE and (rows := self._table_names(unit)) is not None:
+            first = unit.first_line
+            result.pi_records += sum(map(rows.__getitem__, (line - first for line in lines)))
+        else:
+            named: dict[int, bool] = {}
+            for line, start in zip(lines, starts, strict=True):
+                if line not in named:
+                    named[line] = self._record_has_name(unit, start)
+            result.pi_records += sum(map(named.__getitem__, lines))
+        room = self.max_findings - len(result.findings)
+        for cand, line in zip(candidates[: max(room, 0)], lines, strict=False):
+            result.findings.append(self._finding(unit, cand, line))
 
-    def _record_has_name(self, unit: Unit, record: str) -> bool:
+    def _table_names(self, unit: Unit) -> list[bool] | None:
+        if not unit.columns:
+            return None
+        table = unit.text[:-1].split(b"\n")
+        for detector in self.names:
+            rows = detector.rows_with_names(table, unit.delimiter, unit.columns)
+            if rows is not None:
+                return rows
+        return None
+
+    def _near_name(self, unit: Unit, cand: Candidate) -> bool:
+        text = unit.text
+        lo = max(0, cand.start - _NEAR)
+        hi = min(len(text), cand.end + _NEAR)
+        # Clip the window to the candidate's paragraph (a blank line, in any line ending).
+        before = [m.end() for m in _BLANK_LINE.finditer(text, lo, cand.start)]
+        lo = before[-1] if before else lo
+        after = _BLANK_LINE.search(text, cand.end, hi)
+        hi = after.start() if after else hi
+        return any(n.in_text(text, lo, hi) for n in self.names)
+
+    def _record_has_name(self, unit: Unit, start: int) -> bool:
+        text = unit.text
+        record = text[text.rfind(b"\n", 0, start) + 1 : text.find(b"\n", start)]
         if unit.layout is Layout.TABLE:
-            cells = record.split(unit.delimiter.decode())
-            return any(n.in_cells(cells, unit.columns) for n in self.names)
+            cells = record.split(unit.delimiter)
+            for n in self.names:  # noqa: SIM110 - a plain loop; this runs once per table row
+                if n.row_has_name(cells, unit.columns):
+                    return True
+            return False
         keys: list[str] = []
         values: list[str] = []
-        for field in record.split("\t"):
+        for field in record.decode("utf-8", "replace").split("\t"):
             key, sep, value = field.partition(": ")
             keys.append(key if sep else "")
             values.append(value if sep else key)
         return any(n.in_cells(values, tuple(keys)) for n in self.names)
 
-    def _finding(self, unit: Unit, cand: Candidate, line: int, fp: str | None) -> Finding:
+    def _finding(self, unit: Unit, cand: Candidate, line: int) -> Finding:
+        cand = self.matcher.confirm(unit, cand)
         location: dict[str, str | int] = dict(unit.where)
         location[unit.line_key] = line
-        if unit.layout is Layout.TABLE and unit.columns:
-            text = unit.text
-            line_start = text.rfind(b"\n", 0, cand.start) + 1
-            index = text.count(unit.delimiter, line_start, cand.start)
-            if index < len(unit.columns):
-                location["column"] = unit.columns[index]
+        if unit.layout is Layout.TABLE:
+            header = column_header(unit, cand.start)
+            if header:
+                location["column"] = header
         entity = cand.detector.ENTITY
         return Finding(
             type=entity,
             location=location,
             masked=cand.detector.mask(cand.raw),
-            fingerprint=fp or self.fingerprint(entity, cand.value),
+            fingerprint=self.fingerprint(entity, cand.value),
             confidence=cand.confidence,
         )

@@ -9,6 +9,9 @@ precise pattern anchored at that start. Without Hyperscan the passes run on Pyth
 
 from __future__ import annotations
 
+import functools
+import itertools
+import operator
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -17,7 +20,14 @@ from typing import NamedTuple
 from wisp.discovery.detectors.base import Detector, Pattern, context_regex
 from wisp.discovery.models import Layout, Unit
 
-__all__ = ["Candidate", "Matcher", "context_text"]
+__all__ = [
+    "Candidate",
+    "Matcher",
+    "column_header",
+    "column_index",
+    "context_text",
+    "header_words",
+]
 
 _PROSE_BEFORE = 64
 _PROSE_AFTER = 32
@@ -100,13 +110,10 @@ class Matcher:
         self._gated = tuple(
             i for i, d in enumerate(self.detectors) if any(p.needs_context for p in d.PATTERNS)
         )
-        words = [
-            (i, w) for i in self._gated for w in self.detectors[i].CONTEXT if len(w) > 1
-        ]
+        words = [(i, w) for i in self._gated for w in self.detectors[i].CONTEXT if len(w) > 1]
         self._word_owner = [i for i, _ in words]
         self._context_scan = self._build([_literal(w) for _, w in words], context=True)
         self._scanners: dict[frozenset[int], Scanner] = {}
-        self._header_context: dict[tuple[int, str], bool] = {}
 
     def _build(self, expressions: list[str], *, context: bool) -> Scanner:
         if self._use_hs and expressions:
@@ -143,64 +150,99 @@ class Matcher:
             return frozenset()
         active = {self._word_owner[i] for i, _, _ in self._context_scan(unit.text)}
         if unit.columns:
-            header = "\t".join(unit.columns).encode("utf-8", "replace")
+            header = b"\t".join(map(header_words, unit.columns))
             active.update(self._word_owner[i] for i, _, _ in self._context_scan(header))
         return frozenset(active)
 
     def candidates(self, unit: Unit) -> list[Candidate]:
-        """Every validated candidate in `unit`, overlaps resolved, in text order."""
+        """Every validated candidate in `unit`, overlaps resolved, in text order.
+
+        Work is batched per pattern with C-level `map`s, since dense tables hold a candidate
+        every few dozen bytes; context is looked up only where a pattern needs it, and
+        `confidence` of the others is their base score until `confirm()` is asked.
+        """
         text = unit.text
         indexes, scan = self._scanner(self._active(unit))
+        hits = scan(text)
+        if not hits:
+            return []
+        hits.sort()
         found: list[Candidate] = []
-        last: dict[int, int] = {}
-        check = self._check
-        for local, start, end in scan(text):
-            if last.get(local) == start:
-                continue
-            last[local] = start
-            m = self.slots[indexes[local]].regex.match(text, start)
-            if m is not None:
-                cand = check(self.slots[indexes[local]], unit, m)
-                if cand is not None:
-                    found.append(cand)
+        for local, group in itertools.groupby(hits, key=_FIRST):
+            slot = self.slots[indexes[local]]
+            starts = dict.fromkeys(map(_SECOND, group))  # one per start, in order
+            matches = list(filter(None, map(functools.partial(slot.regex.match, text), starts)))
+            raws = list(map(bytes.decode, map(_GROUP, matches)))
+            detector, pattern = slot.detector, slot.pattern
+            values = list(map(detector.normalize, raws))
+            valid = map(detector.validate, values, itertools.repeat(pattern))
+            if pattern.needs_context:
+                for m, raw, value, ok in zip(matches, raws, values, valid, strict=False):
+                    if ok and self._in_context(slot, unit, m.start(), m.end()):
+                        found.append(
+                            Candidate(detector, m.start(), m.end(), raw, value, pattern.boosted)
+                        )
+            else:
+                score = pattern.score
+                found.extend(
+                    Candidate(detector, m.start(), m.end(), raw, value, score)
+                    for m, raw, value, ok in zip(matches, raws, values, valid, strict=False)
+                    if ok
+                )
         return _resolve_overlaps(found)
 
-    def _check(self, slot: _Slot, unit: Unit, m: re.Match[bytes]) -> Candidate | None:
-        raw = m.group().decode("ascii", "replace")
-        detector, pattern = slot.detector, slot.pattern
-        value = detector.normalize(raw)
-        if not detector.validate(value, pattern):
-            return None
-        context = slot.context is not None and self._has_context(slot, unit, m.start(), m.end())
-        if pattern.needs_context and not context:
-            return None
-        confidence = min(1.0, pattern.score + 0.35) if context else pattern.score
-        return Candidate(detector, m.start(), m.end(), raw, value, round(confidence, 2))
+    def confirm(self, unit: Unit, cand: Candidate) -> Candidate:
+        """The candidate with its confidence raised if a context word is near it."""
+        for slot in self.slots:
+            if slot.detector is cand.detector and slot.regex.fullmatch(cand.raw.encode()):
+                if slot.context is not None and self._in_context(slot, unit, cand.start, cand.end):
+                    return cand._replace(confidence=max(cand.confidence, slot.pattern.boosted))
+                break
+        return cand
 
-    def _has_context(self, slot: _Slot, unit: Unit, start: int, end: int) -> bool:
-        assert slot.context is not None
+    @staticmethod
+    def _in_context(slot: _Slot, unit: Unit, start: int, end: int) -> bool:
+        if slot.context is None:
+            return False
         if unit.layout is Layout.TABLE and unit.columns:
-            header = column_of(unit, start)
-            key = (id(slot), header)
-            known = self._header_context.get(key)
-            if known is None:
-                known = bool(slot.context.search(header.encode("utf-8", "replace")))
-                self._header_context[key] = known
-            if known:
+            header = column_header(unit, start)
+            if header and slot.context.search(header_words(header)):
                 return True
         return bool(slot.context.search(context_text(unit, start, end)))
 
 
-def _literal(word: str) -> str:
-    return re.escape(word).replace(r"\ ", r"[\s_.-]*")
+_FIRST = operator.itemgetter(0)
+_START = operator.itemgetter(1)
+_END = operator.itemgetter(2)
+_SECOND = operator.itemgetter(1)
+_GROUP = operator.methodcaller("group")
 
 
-def column_of(unit: Unit, start: int) -> str:
-    """The header of the table column that offset `start` falls in ('' if none)."""
+def column_index(unit: Unit, start: int) -> int:
+    """The index of the table cell that offset `start` falls in."""
     text = unit.text
-    line_start = text.rfind(b"\n", 0, start) + 1
-    index = text.count(unit.delimiter, line_start, start)
+    return text.count(unit.delimiter, text.rfind(b"\n", 0, start) + 1, start)
+
+
+def column_header(unit: Unit, start: int) -> str:
+    """The header of the table column that offset `start` falls in ('' if none)."""
+    index = column_index(unit, start)
     return unit.columns[index] if index < len(unit.columns) else ""
+
+
+def _literal(word: str) -> str:
+    # The precise check wants whole words, where '_' separates words ("soc_sec_no"); Hyperscan
+    # has no lookaround and its \b counts '_' as a letter, so the edges are consumed instead.
+    body = re.escape(word).replace(r"\ ", r"[\s_.-]*")
+    return rf"(?:^|[^a-z0-9]){body}(?:[^a-z]|$)"
+
+
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
+def header_words(header: str) -> bytes:
+    """A column header as words: "EmpSSN" and "emp_ssn" both read "emp ssn"."""
+    return _CAMEL.sub(" ", header).replace("_", " ").encode("utf-8", "replace")
 
 
 def context_text(unit: Unit, start: int, end: int) -> bytes:
@@ -209,16 +251,20 @@ def context_text(unit: Unit, start: int, end: int) -> bytes:
     text = unit.text
     line_start = text.rfind(b"\n", 0, start) + 1
     if unit.layout is Layout.TABLE:
-        if unit.columns:
-            return text[text.rfind(unit.delimiter, line_start, start) + 1 or line_start : start]
-        return text[max(line_start, start - _PROSE_BEFORE) : start]
+        # The cell before and the start of its own cell: "SSN | 123456789" sheets label so.
+        cell = text.rfind(unit.delimiter, line_start, start)
+        previous = text.rfind(unit.delimiter, line_start, cell) + 1 if cell >= 0 else line_start
+        return text[max(previous, start - _PROSE_BEFORE) : start]
     if unit.layout is Layout.RECORDS:
         return text[text.rfind(b"\t", line_start, start) + 1 or line_start : start]
     return text[max(0, start - _PROSE_BEFORE) : start] + b" " + text[end : end + _PROSE_AFTER]
 
 
 def _resolve_overlaps(found: list[Candidate]) -> list[Candidate]:
-    found.sort(key=lambda c: (c.start, -c.confidence))
+    found.sort(key=_START)
+    ends = list(map(_END, found))
+    if not any(map(operator.lt, map(_START, found[1:]), ends)):
+        return found  # the common case: nothing overlaps
     kept: list[Candidate] = []
     for cand in found:
         if kept and cand.start < kept[-1].end:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import multiprocessing
-
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -68,9 +67,7 @@ def _digest(key: bytes, limits: Limits, policy: ScanPolicy) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _entries(
-    roots: Sequence[Path], policy: ScanPolicy, report: ScanReport
-) -> Iterator[FileEntry]:
+def _entries(roots: Sequence[Path], policy: ScanPolicy, report: ScanReport) -> Iterator[FileEntry]:
     for root in roots:
         prefix = f"{root.name or root}/" if len(roots) > 1 and root.is_dir() else ""
         for item in walk(root, skip=policy.skips):
@@ -80,7 +77,9 @@ def _entries(
                 yield FileEntry(item.path, prefix + item.rel, item.size, item.mtime_ns)
 
 
-def scan(paths: Sequence[Path], settings: Settings, options: ScanOptions | None = None) -> ScanReport:
+def scan(
+    paths: Sequence[Path], settings: Settings, options: ScanOptions | None = None
+) -> ScanReport:
     """Scan files and directories; the report lists files with their findings, and errors."""
     options = options or ScanOptions()
     started = time.perf_counter()
@@ -147,5 +146,3 @@ def _run(
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
-
-

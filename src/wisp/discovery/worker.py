@@ -70,7 +70,9 @@ class FileScanner:
             outcome.errors.append(ScanError(rel, "permission denied"))
             return outcome
         except OSError as exc:
-            outcome.errors.append(ScanError(rel, f"cannot read file: {exc.strerror or 'I/O error'}"))
+            outcome.errors.append(
+                ScanError(rel, f"cannot read file: {exc.strerror or 'I/O error'}")
+            )
             return outcome
         self.scan_bytes(rel, data, 0, outcome)
         return outcome
@@ -108,7 +110,7 @@ class FileScanner:
             outcome.errors.append(ScanError(rel, str(exc)))
             outcome.results.extend(members)
             return
-        except Exception as exc:  # noqa: BLE001 - a parser's own bug must not end the whole scan
+        except Exception as exc:
             reason = f"could not read this {extractor.FORMAT} file ({type(exc).__name__})"
             outcome.errors.append(ScanError(rel, reason))
             outcome.results.extend(members)

@@ -21,6 +21,12 @@ __all__ = [
 ]
 
 
-@hookimpl  # type: ignore[untyped-decorator,misc]
+@hookimpl
 def wisp_detectors() -> list[type[Detector] | type[NameDetector]]:
-    return [SsnDetector, CreditCardDetector, DriverLicenseDetector, BankNumberDetector, PersonDetector]
+    return [
+        SsnDetector,
+        CreditCardDetector,
+        DriverLicenseDetector,
+        BankNumberDetector,
+        PersonDetector,
+    ]

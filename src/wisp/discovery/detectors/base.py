@@ -7,18 +7,19 @@ detectors answer whether a record holds a resident's first name (or initial) and
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 __all__ = ["Detector", "NameDetector", "Pattern", "context_regex", "digits_only"]
 
 _NOT_ALNUM = re.compile(r"[^0-9A-Za-z]+")
-_NOT_DIGIT = re.compile(r"[^0-9]+")
+# The separators numbers are written with; patterns admit no others between digits.
+_SEPARATORS = str.maketrans("", "", " -.")
 
 
 def digits_only(raw: str) -> str:
-    """The ASCII digits of `raw`, in order."""
-    return _NOT_DIGIT.sub("", raw)
+    """The digits of a number matched with separators (space, dash, dot) between them."""
+    return raw.translate(_SEPARATORS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +37,11 @@ class Pattern:
     max_len: int
     score: float
     needs_context: bool = False
+    #: The confidence when a context word is near.
+    boosted: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "boosted", round(min(1.0, self.score + 0.35), 2))
 
 
 def context_regex(words: tuple[str, ...]) -> re.Pattern[bytes] | None:
@@ -95,3 +101,14 @@ class NameDetector:
     def in_cells(self, cells: list[str], columns: tuple[str, ...]) -> bool:
         """Whether a table record, its cells named by `columns` (maybe empty), holds a name."""
         raise NotImplementedError
+
+    def row_has_name(self, cells: list[bytes], columns: tuple[str, ...]) -> bool:
+        """`in_cells` for raw cells; detectors may answer faster from the header alone."""
+        return self.in_cells([c.decode("utf-8", "replace") for c in cells], columns)
+
+    def rows_with_names(
+        self, lines: list[bytes], delimiter: bytes, columns: tuple[str, ...]
+    ) -> list[bool] | None:
+        """For every line of a table at once, whether it holds a name; None when the header
+        alone cannot tell (callers then ask `row_has_name` line by line)."""
+        return None

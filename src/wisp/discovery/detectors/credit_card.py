@@ -30,18 +30,18 @@ def luhn_ok(digits: str) -> bool:
     return total % 10 == 0
 
 
-#: Every (issuer prefix, length) pair the ranges allow, for one set lookup per prefix width.
+#: Every (first four digits, length) pair the ranges allow: one set lookup per number.
 _ISSUED = frozenset(
-    (str(prefix), n)
+    (f"{prefix}{rest:0{4 - len(str(prefix))}d}" if len(str(prefix)) < 4 else str(prefix), n)
     for low, high, lengths in _RANGES
     for prefix in range(low, high + 1)
+    for rest in range(10 ** (4 - len(str(prefix))))
     for n in lengths
 )
 
 
 def _issued(digits: str) -> bool:
-    n = len(digits)
-    return any((digits[:width], n) in _ISSUED for width in (1, 2, 3, 4))
+    return (digits[:4], len(digits)) in _ISSUED
 
 
 class CreditCardDetector(Detector):
@@ -49,9 +49,13 @@ class CreditCardDetector(Detector):
     PATTERNS = (
         Pattern(
             "pan",
-            r"(?<![\w-])(?:\d{13,19}|\d{4}([ -])\d{4}\1\d{4}\1\d{1,4}(?:\1\d{1,3})?|\d{4}([ -])\d{6}\2\d{4,5})"
-            r"(?![\w-]|[ -]\d)",
-            r"\d{13,19}[^0-9]|\d{4}[ -]\d{4}[ -]\d{4}[ -]\d{1,4}[^0-9]|\d{4}[ -]\d{6}[ -]\d{4,5}[^0-9]",
+            # A grouped number is 4-4-4-4(-3), 4-4-4-1..4 or 4-6-4/5; it must not run on into
+            # another full group, but may be followed by an expiry date or the next card.
+            r"(?<![\w-])(?:\d{13,19}"
+            r"|\d{4}([ -])\d{4}\1\d{4}\1(?:\d{4}\1\d{3}(?!\d)|\d{1,4}(?!\d))(?!\1\d{4})"
+            r"|\d{4}([ -])\d{6}\2\d{4,5}(?!\2\d))(?![\w-])",
+            r"\d{13,19}[^0-9]|\d{4}[ -]\d{4}[ -]\d{4}[ -]\d{1,4}[^0-9]"
+            r"|\d{4}[ -]\d{6}[ -]\d{4,5}[^0-9]",
             38,
             0.9,
         ),

@@ -29,11 +29,12 @@ class DriverLicenseDetector(Detector):
             0.4,
             needs_context=True,
         ),
-        # Other states: one or two letters then digits (CA A1234567, FL A123456789012, IL ...).
+        # Other states: one or two letters then digits (CA A1234567, FL A123456789012,
+        # NJ A12345678901234, ...).
         Pattern(
             "lettered",
-            r"(?i)(?<![\w-])[a-z]{1,2}\d{5,13}(?![\w-])",
-            r"(?i)[a-z]{1,2}\d{5,13}[^0-9]",
+            r"(?i)(?<![\w-])[a-z]{1,2}\d{5,14}(?![\w-])",
+            r"(?i)[a-z]{1,2}\d{5,14}[^0-9]",
             16,
             0.4,
             needs_context=True,

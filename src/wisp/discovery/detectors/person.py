@@ -7,7 +7,10 @@ Name knowledge is the public-domain 1990 US Census name lists that the `names` p
 from __future__ import annotations
 
 import functools
+import itertools
+import operator
 import re
+from collections.abc import Callable
 from importlib import resources
 
 from wisp.discovery.detectors.base import NameDetector
@@ -27,7 +30,7 @@ _STOPWORDS = frozenset(
     price record report road rose routing saint sales saturday security service social south
     state states status street summary sunday tax the thursday total tuesday type union
     united vice wednesday week west will year zip
-    """.split()
+    """.split()  # noqa: SIM905 - a block of words reads better than 120 quoted strings
 )
 
 _CONTEXT = re.compile(
@@ -35,11 +38,19 @@ _CONTEXT = re.compile(
     rb"|\bmember|\binsured|\bcardholder|\bholder|\bsigned|\battn|\bfrom|\bto|\bmr|\bmrs"
     rb"|\bms|\bdr|\bresident|\btenant|\bpayee|\bbeneficiary)\b[.:#\s]{0,3}$"
 )
+# A capitalized word, an all-caps word or an initial; a name may start "O'" or "D'" and have
+# one inner capital (McCarthy, MacArthur, LeBlanc, DiMaggio).
 _TOKEN = re.compile(
-    rb"(?<![A-Za-z])(?:[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?|[A-Z]{2,}(?:[-'][A-Z]{2,})?|[A-Z]\.?)"
+    rb"(?<![A-Za-z])(?:(?:[A-Z]')?[A-Z][a-z]+(?:[A-Z][a-z]+)?(?:[-'][A-Z]?[a-z]+)?"
+    rb"|(?:[A-Z]')?[A-Z]{2,}(?:[-'][A-Z]{2,})?|[A-Z]\.?)"
     rb"(?![A-Za-z])"
 )
-_CELL_NAME = re.compile(r"^[A-Za-z][A-Za-z.' -]*$")
+# A cell that may hold (part of) a name; a comma for "Last, First".
+_CELL_NAME = re.compile(r"^[A-Za-z][A-Za-z.,' -]*$")
+# A table cell holding (part of) a name, perhaps quoted or padded.
+_NAME_CELL = re.compile(rb"""[\s"]*[A-Za-z][A-Za-z.',\ -]*[\s"]*""")
+# A whole name in one cell: two words, or "Last, First".
+_FULL_CELL = re.compile(rb"""[\s"]*[A-Za-z][A-Za-z.'-]*(?:,\s*|\s+)[A-Za-z][A-Za-z.',\ -]*[\s"]*""")
 
 
 def _load(*files: str) -> frozenset[str]:
@@ -62,12 +73,62 @@ def first_names() -> frozenset[str]:
     return _load("dist.male.first", "dist.female.first")
 
 
+# Headers that name things, not people ("Company Name", "VendorName", "hostname"): a vendor
+# list's bank accounts are not a resident's.
+_NOT_PEOPLE = frozenset(
+    {
+        "bank",
+        "branch",
+        "business",
+        "city",
+        "company",
+        "country",
+        "department",
+        "device",
+        "domain",
+        "employer",
+        "file",
+        "host",
+        "item",
+        "merchant",
+        "organization",
+        "plan",
+        "product",
+        "project",
+        "store",
+        "street",
+        "supplier",
+        "user",
+        "vendor",
+    }
+)
+
+# Headers that hold a whole name without saying "name".
+_PERSON_HEADERS = frozenset(
+    {
+        "account holder",
+        "cardholder",
+        "client",
+        "customer",
+        "employee",
+        "holder",
+        "insured",
+        "member",
+        "patient",
+        "payee",
+        "student",
+        "tenant",
+    }
+)
+
+
 @functools.lru_cache(maxsize=4096)
 def column_role(header: str) -> str | None:
     """`first`, `last`, `full` or None: what part of a name a column header says it holds."""
     h = re.sub(r"[^a-z]+", " ", header.lower()).strip()
     words = set(h.split())
-    if not words or words & {"user", "file", "company", "business", "product", "host", "bank"}:
+    compact = h.replace(" ", "")
+    if not words or words & _NOT_PEOPLE or any(compact.startswith(w + "name") for w in _NOT_PEOPLE):
         return None
     if h in ("first", "fname", "given") or (words & {"first", "given", "forename"}):
         return "first" if "last" not in words else "full"
@@ -75,22 +136,16 @@ def column_role(header: str) -> str | None:
         return "last"
     if h.replace(" ", "") in ("firstname", "lastname"):
         return "first" if h.startswith("first") else "last"
-    if "name" in words or h.endswith("name") or h in {
-        "employee",
-        "customer",
-        "client",
-        "patient",
-        "student",
-        "cardholder",
-        "account holder",
-        "holder",
-        "insured",
-        "member",
-        "tenant",
-        "payee",
-    }:
+    if "name" in words or h.endswith("name") or h in _PERSON_HEADERS:
         return "full"
     return None
+
+
+def _known(name: str, names: frozenset[str]) -> bool:
+    """Whether `name` is listed; the Census lists drop apostrophes (OBRIEN) and list each half
+    of a hyphenated name on its own (Garcia-Lopez, Jean-Luc)."""
+    name = name.replace("'", "")
+    return name in names or ("-" in name and any(part in names for part in name.split("-")))
 
 
 def _pair(first: bytes, last: bytes, context: bool) -> bool:
@@ -101,8 +156,8 @@ def _pair(first: bytes, last: bytes, context: bool) -> bool:
     if context:
         return True
     if len(f) == 1:
-        return s in surnames() and len(s) > 3
-    return f in first_names() and s in surnames()
+        return _known(s, surnames()) and len(s) > 3
+    return _known(f, first_names()) and _known(s, surnames())
 
 
 class PersonDetector(NameDetector):
@@ -126,9 +181,12 @@ class PersonDetector(NameDetector):
                     return True
             # Last, First
             b_start, b_end = tokens[i + 1]
-            if text[a_end:b_start].strip() == b"," and len(first) > 1:
-                if _pair(text[b_start:b_end], first, False):
-                    return True
+            if (
+                text[a_end:b_start].strip() == b","
+                and len(first) > 1
+                and _pair(text[b_start:b_end], first, False)
+            ):
+                return True
         return False
 
     def in_cells(self, cells: list[str], columns: tuple[str, ...]) -> bool:
@@ -143,10 +201,69 @@ class PersonDetector(NameDetector):
         if "full" in roles:
             full = roles["full"].encode()
             return len(full.split()) > 1 or b"," in full or self.in_text(full, 0, len(full))
+        if "last" in roles:
+            # The header says where the last name is and the record has no first name: pairing
+            # other cells would take a gender or status letter ("M") for an initial.
+            return False
         # No name columns: adjacent cells "First,Last" or "Last,First", or a whole name in a cell.
         words = [c.strip().strip('"').strip().encode() for c in cells]
-        for a, b in zip(words, words[1:], strict=False):
-            if a and b and _CELL_NAME.match(a.decode(errors="replace")):
-                if _pair(a, b, False) or _pair(b, a, False):
-                    return True
+        for a, b in itertools.pairwise(words):
+            if (
+                a
+                and b
+                and _CELL_NAME.match(a.decode(errors="replace"))
+                and (_pair(a, b, False) or _pair(b, a, False))
+            ):
+                return True
         return any(len(w.split()) > 1 and self.in_text(w, 0, len(w)) for w in words)
+
+    def row_has_name(self, cells: list[bytes], columns: tuple[str, ...]) -> bool:
+        roles = _roles(columns)
+        if roles is None:
+            return self.in_cells([c.decode("utf-8", "replace") for c in cells], columns)
+        given, family = roles
+        if given >= len(cells):
+            return False
+        if family is None:
+            return _FULL_CELL.fullmatch(cells[given]) is not None
+        return (
+            family < len(cells)
+            and _NAME_CELL.fullmatch(cells[given]) is not None
+            and _NAME_CELL.fullmatch(cells[family]) is not None
+        )
+
+    def rows_with_names(
+        self, lines: list[bytes], delimiter: bytes, columns: tuple[str, ...]
+    ) -> list[bool] | None:
+        roles = _roles(columns)
+        if roles is None:
+            return None
+        given, family = roles
+        cells = list(map(operator.methodcaller("split", delimiter), lines))
+        try:
+            if family is None:
+                return list(map(bool, map(_FULL_CELL.fullmatch, map(_item(given), cells))))
+            first = map(bool, map(_NAME_CELL.fullmatch, map(_item(given), cells)))
+            last = map(bool, map(_NAME_CELL.fullmatch, map(_item(family), cells)))
+            return list(map(operator.and_, first, last))
+        except IndexError:  # a short row: let the caller ask row by row
+            return None
+
+
+def _item(index: int) -> Callable[[list[bytes]], bytes]:
+    return operator.itemgetter(index)
+
+
+@functools.lru_cache(maxsize=256)
+def _roles(columns: tuple[str, ...]) -> tuple[int, int | None] | None:
+    """Where a header keeps names: (first-or-full column, last column or None); None if nowhere."""
+    found: dict[str, int] = {}
+    for index, header in enumerate(columns):
+        role = column_role(header)
+        if role is not None:
+            found.setdefault(role, index)
+    if "last" in found and ("first" in found or "full" in found):
+        return found.get("first", found.get("full", 0)), found["last"]
+    if "full" in found:
+        return found["full"], None
+    return None

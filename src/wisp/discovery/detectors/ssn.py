@@ -38,6 +38,8 @@ class SsnDetector(Detector):
         "soc sec",
         "social",
         "social security",
+        # Spelled out so that a camel-case header ("SocialSecurityNumber") is a whole word.
+        "social security number",
         "socsec",
         "tin",
         "taxpayer id",

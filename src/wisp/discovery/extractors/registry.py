@@ -36,7 +36,7 @@ class ExtractorRegistry:
 
     def by_format(self, fmt: str) -> Extractor | None:
         """The extractor whose `FORMAT` is `fmt`."""
-        return next((ex for ex in self.extractors if ex.FORMAT == fmt), None)
+        return next((ex for ex in self.extractors if fmt == ex.FORMAT), None)
 
     def for_file(self, name: str, head: bytes) -> Extractor | None:
         """The extractor for a file called `name` starting with `head`; None for a binary."""

@@ -144,6 +144,14 @@ class JsonExtractor(Extractor):
             yield Unit(body.encode("utf-8", "replace"), Layout.RECORDS, line_key="record")
 
 
+def _text(value: str | bytes) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else value
+
+
+def _field(key: str | bytes, value: str | bytes) -> str:
+    return f"{_text(key)}: {_text(value)}".translate(_CLEAN)
+
+
 class XmlExtractor(Extractor):
     """XML: an element whose children are all leaves is a record; other text is prose."""
 
@@ -152,7 +160,7 @@ class XmlExtractor(Extractor):
     MAGIC = (b"<?xml",)
 
     def extract(self, data: bytes, ctx: ExtractContext) -> Iterator[Unit | Member]:
-        import lxml.etree as etree
+        from lxml import etree
 
         parser = etree.XMLParser(
             resolve_entities=False, no_network=True, huge_tree=False, recover=False
@@ -167,25 +175,25 @@ class XmlExtractor(Extractor):
             if not isinstance(el.tag, str):
                 continue
             children = [c for c in el if isinstance(c.tag, str)]
-            fields = [f"{k}: {v}".translate(_CLEAN) for k, v in el.attrib.items()]
+            fields = [_field(k, v) for k, v in el.attrib.items()]
             if children and all(len(c) == 0 for c in children):
                 fields += [
-                    f"{etree.QName(c).localname}: {(c.text or '').strip()}".translate(_CLEAN)
+                    _field(etree.QName(c).localname, (c.text or "").strip())
                     for c in children
                     if (c.text or "").strip() or c.attrib
                 ]
                 fields += [
-                    f"{etree.QName(c).localname}.{k}: {v}".translate(_CLEAN)
+                    _field(f"{etree.QName(c).localname}.{_text(k)}", v)
                     for c in children
                     for k, v in c.attrib.items()
                 ]
                 if el.text and el.text.strip():
                     prose.append(el.text.strip())
-            elif el.getparent() is None or len(el) == 0 and el.getparent() is not None:
+            elif len(el) == 0 and el.text and el.text.strip():
                 parent = el.getparent()
-                if parent is None or any(len(s) for s in parent if isinstance(s.tag, str)):
-                    if el.text and el.text.strip():
-                        prose.append(el.text.strip())
+                # A leaf whose siblings have children of their own is prose, not a field.
+                if parent is None or any(len(sib) for sib in parent if isinstance(sib.tag, str)):
+                    prose.append(el.text.strip())
             if fields:
                 records.append("\t".join(fields))
         if records:

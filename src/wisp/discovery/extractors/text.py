@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 from collections.abc import Iterator
+from typing import cast
 
 import charset_normalizer
 
@@ -52,7 +53,20 @@ class TextExtractor(Extractor):
     """Any text file: logs, notes, source, configuration, Markdown."""
 
     FORMAT = "text"
-    EXTENSIONS = (".txt", ".log", ".md", ".rst", ".text", ".ini", ".cfg", ".conf", ".sql", ".yaml", ".yml", ".rtf")
+    EXTENSIONS = (
+        ".txt",
+        ".log",
+        ".md",
+        ".rst",
+        ".text",
+        ".ini",
+        ".cfg",
+        ".conf",
+        ".sql",
+        ".yaml",
+        ".yml",
+        ".rtf",
+    )
 
     def extract(self, data: bytes, ctx: ExtractContext) -> Iterator[Unit | Member]:
         yield Unit(to_utf8(data))
@@ -70,12 +84,15 @@ class HtmlExtractor(Extractor):
         import lxml.html
 
         try:
-            parser = lxml.html.HTMLParser(no_network=True, remove_comments=False)
-            root = lxml.html.document_fromstring(to_utf8(data), parser=parser)
+            parser = lxml.html.HTMLParser(no_network=True, encoding="utf-8")
+            root = cast(
+                "lxml.html.HtmlElement",
+                lxml.html.document_fromstring(to_utf8(data), parser=parser),
+            )
         except (lxml.etree.ParserError, ValueError) as exc:
             raise ExtractError("not a readable HTML document") from exc
-        for bad in root.iter("script", "style"):
-            bad.drop_tree()
+        for bad in list(root.iter("script", "style")):
+            cast("lxml.html.HtmlElement", bad).drop_tree()
         for block in root.iter("br", "p", "div", "tr", "li", "h1", "h2", "h3", "h4", "td", "th"):
             sep = "\t" if block.tag in ("td", "th") else "\n"
             block.tail = sep + (block.tail or "")
