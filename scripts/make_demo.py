@@ -15,6 +15,7 @@ from pathlib import Path
 
 import docx
 import openpyxl
+import pyzipper
 from fpdf import FPDF
 
 OUT = Path(__file__).resolve().parents[1] / "src" / "wisp" / "discovery" / "demo" / "data"
@@ -68,6 +69,12 @@ def main() -> None:
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("customers.json", json.dumps(records, indent=2))
     (OUT / "finance" / "export.zip").write_bytes(buf.getvalue())
+    # Sealed with a password the demo does not know: listed as encrypted, not as PI (17.02).
+    sealed = io.BytesIO()
+    with pyzipper.AESZipFile(sealed, "w", encryption=pyzipper.WZ_AES) as zf:
+        zf.setpassword(b"correct horse battery staple")
+        zf.writestr("backup.csv", "\n".join(lines) + "\n")
+    (OUT / "hr" / "backup-encrypted.zip").write_bytes(sealed.getvalue())
     tar_buf = io.BytesIO()
     with tarfile.open(fileobj=tar_buf, mode="w:gz") as tf:
         data = b"2024-03-01 login ok user=mlopez\n2024-03-01 export done rows=3\n"

@@ -40,6 +40,12 @@ _ISSUED = frozenset(
 )
 
 
+def _three_digits(digits: str) -> bool:
+    """At least three distinct digits: 4111 1111 1111 1111 is a placeholder, not a card."""
+    rest = digits.replace(digits[0], "")
+    return bool(rest) and bool(rest.replace(rest[0], ""))
+
+
 def _issued(digits: str) -> bool:
     return (digits[:4], len(digits)) in _ISSUED
 
@@ -82,4 +88,4 @@ class CreditCardDetector(Detector):
         return digits_only(raw)
 
     def validate(self, value: str, pattern: Pattern) -> bool:
-        return _issued(value) and luhn_ok(value) and len(set(value)) > 2
+        return _issued(value) and luhn_ok(value) and _three_digits(value)

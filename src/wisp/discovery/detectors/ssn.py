@@ -54,7 +54,7 @@ class SsnDetector(Detector):
         area, group, serial = value[:3], value[3:5], value[5:]
         if area in ("000", "666") or area[0] == "9" or group == "00" or serial == "0000":
             return False
-        return value not in _PUBLICIZED and len(set(value)) > 1
+        return value not in _PUBLICIZED and value != value[0] * 9
 
     def mask(self, raw: str) -> str:
         return "***-**-" + digits_only(raw)[-4:]

@@ -10,6 +10,7 @@ import contextlib
 import email
 import email.errors
 import email.policy
+import logging
 import mimetypes
 import re
 from collections.abc import Iterator, Mapping
@@ -283,6 +284,9 @@ def _read_msg(data: bytes) -> tuple[str, list[Member | int]]:
     """The message's text, and its attachments (the index of each that could not be read)."""
     import extract_msg
 
+    # extract-msg logs what it could not parse, sometimes quoting the message; wisp's own
+    # one-line errors say what went wrong without content.
+    logging.getLogger("extract_msg").setLevel(logging.CRITICAL)
     with extract_msg.openMsg(data, strict=False) as msg:
         lines = []
         for label, attr in (("From", "sender"), ("To", "to"), ("Cc", "cc"), ("Subject", "subject")):
