@@ -36,6 +36,12 @@ def main() -> None:
     (OUT / "finance").mkdir(exist_ok=True)
     (OUT / "mail").mkdir(exist_ok=True)
     (OUT / "public").mkdir(exist_ok=True)
+    lines = _office()
+    _archives(lines)
+
+
+def _office() -> list[str]:
+    """The roster, payroll sheet, letter, card authorization and e-mail; returns the roster."""
     lines = ["first_name,last_name,ssn,department"]
     lines += [f"{f},{last},{ssn},Accounting" for f, last, ssn, _ in ROSTER]
     (OUT / "hr" / "roster.csv").write_text("\n".join(lines) + "\n")
@@ -64,6 +70,11 @@ def main() -> None:
     msg["Subject"] = "New hire paperwork"
     msg.set_content("Please set up Maria Lopez, SSN 123-45-6788, before Friday.")
     (OUT / "mail" / "new-hire.eml").write_bytes(bytes(msg))
+    return lines
+
+
+def _archives(lines: list[str]) -> None:
+    """A zip export, an encrypted backup, a log archive and files without PI."""
     records = [{"customer": f"{f} {last}", "card": card} for f, last, _, card in ROSTER]
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
@@ -88,7 +99,8 @@ def main() -> None:
     (OUT / "public" / "orders.txt").write_text(
         "Order 4556737586899856 shipped to Boston. Call 617-555-0142.\n"
     )
-    (OUT / "public" / "readme.md.gz").write_bytes(gzip.compress(b"# Office handbook\nNo PI here.\n"))
+    handbook = gzip.compress(b"# Office handbook\nNo PI here.\n")
+    (OUT / "public" / "readme.md.gz").write_bytes(handbook)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
 set -euo pipefail
 source "$(dirname "$0")/_venv.sh" dev
 cd "$root"
-ruff check src tests bench
-ruff format --check src tests bench
+ruff check src tests bench scripts
+ruff format --check src tests bench scripts
 mypy
 pytest -n auto -q "$@"
