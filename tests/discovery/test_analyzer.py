@@ -113,7 +113,7 @@ LINKING = [
         ({"US_SSN": 1}, 0, False),
         id="record-name-in-other-record",
     ),
-    # Prose: the same paragraph, near each other.
+    # Prose: near each other (a few hundred characters), paragraphs or not.
     pytest.param(
         Unit(b"Employee John Smith, SSN 345-67-8901, starts Monday.\n"),
         ({"US_SSN": 1}, 1, True),
@@ -134,14 +134,15 @@ LINKING = [
         ({"US_SSN": 1}, 0, False),
         id="prose-far-other-paragraph",
     ),
+    # A greeting, address block or signature names whom the next lines are about.
     pytest.param(
-        Unit(b"John Smith joined.\n\nSSN 345-67-8901 was found.\n"),
-        ({"US_SSN": 1}, 0, False),
+        Unit(b"Dear John Smith,\n\nYour SSN 345-67-8901 is on file.\n"),
+        ({"US_SSN": 1}, 1, True),
         id="prose-near-other-paragraph",
     ),
     pytest.param(
-        Unit(b"John Smith joined.\r\n\r\nSSN 345-67-8901 was found.\r\n"),
-        ({"US_SSN": 1}, 0, False),
+        Unit(b"Dear John Smith,\r\n\r\nYour SSN 345-67-8901 is on file.\r\n"),
+        ({"US_SSN": 1}, 1, True),
         id="prose-near-other-paragraph-crlf",
     ),
     pytest.param(

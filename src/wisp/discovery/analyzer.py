@@ -1,7 +1,7 @@
 """The 17.02 rule: an element is personal information only with its owner's name beside it.
 
-Records are the lines of tables and structured data; in prose, the same paragraph within a
-few hundred characters. Counts cover every element; findings list the first few, masked.
+Records are the lines of tables and structured data; in prose, text within a few hundred
+characters. Counts cover every element; findings list the first few, masked.
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 import collections
 import itertools
 import operator
-import re
 from collections.abc import Iterable, Sequence
 
 from wisp.discovery.detectors.base import NameDetector
@@ -19,8 +18,8 @@ from wisp.discovery.models import FileResult, Finding, Layout, Unit
 
 __all__ = ["Analyzer"]
 
-_NEAR = 200
-_BLANK_LINE = re.compile(rb"\n[ \t\r]*\n")
+#: How far (in bytes, either side) a name in prose may be from an element to be its owner's.
+_NEAR = 300
 _START = operator.attrgetter("start")
 _NEWLINE = itertools.repeat(b"\n")
 
@@ -95,14 +94,11 @@ class Analyzer:
         return None
 
     def _near_name(self, unit: Unit, cand: Candidate) -> bool:
+        # Near, not necessarily in the same paragraph: a letter's greeting ("Dear Maria
+        # Lopez,"), an address block or a signature names the person its next lines are about.
         text = unit.text
         lo = max(0, cand.start - _NEAR)
         hi = min(len(text), cand.end + _NEAR)
-        # Clip the window to the candidate's paragraph (a blank line, in any line ending).
-        before = [m.end() for m in _BLANK_LINE.finditer(text, lo, cand.start)]
-        lo = before[-1] if before else lo
-        after = _BLANK_LINE.search(text, cand.end, hi)
-        hi = after.start() if after else hi
         return any(n.in_text(text, lo, hi) for n in self.names)
 
     def _record_has_name(self, unit: Unit, start: int) -> bool:

@@ -59,7 +59,7 @@ class CreditCardDetector(Detector):
             # another full group, but may be followed by an expiry date or the next card.
             r"(?<![\w-])(?:\d{13,19}"
             r"|\d{4}([ -])\d{4}\1\d{4}\1(?:\d{4}\1\d{3}(?!\d)|\d{1,4}(?!\d))(?!\1\d{4})"
-            r"|\d{4}([ -])\d{6}\2\d{4,5}(?!\2\d))(?![\w-])",
+            r"|\d{4}([ -])\d{6}\2\d{4,5}(?!\2\d{4}))(?![\w-])",
             r"\d{13,19}[^0-9]|\d{4}[ -]\d{4}[ -]\d{4}[ -]\d{1,4}[^0-9]"
             r"|\d{4}[ -]\d{6}[ -]\d{4,5}[^0-9]",
             38,

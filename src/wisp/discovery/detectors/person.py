@@ -150,7 +150,7 @@ def _known(name: str, names: frozenset[str]) -> bool:
 
 def _pair(first: bytes, last: bytes, context: bool) -> bool:
     f = first.rstrip(b".").decode().lower()
-    s = last.decode().lower()
+    s = last.decode().lower().removesuffix("'s")  # "Sullivan's SSN"
     if s in _STOPWORDS or f in _STOPWORDS:
         return False
     if context:

@@ -97,23 +97,32 @@ class CsvExtractor(Extractor):
             yield unit
 
 
+def _fields(node: dict[Any, Any], prefix: str, nested: list[Any]) -> list[str]:
+    """The scalar fields of an object, nested objects' fields included under dotted keys
+    (`name.first`), so a person's parts stay one record; lists of objects go to `nested`."""
+    fields: list[str] = []
+    for k, v in node.items():
+        name = prefix + str(k).translate(_CLEAN)
+        if isinstance(v, dict):
+            fields += _fields(v, name + ".", nested)
+        elif isinstance(v, list) and any(isinstance(x, dict | list) for x in v):
+            nested.extend(v)
+        elif isinstance(v, list):
+            fields.append(f"{name}: " + " ".join(str(x).translate(_CLEAN) for x in v))
+        elif v is not None:
+            fields.append(f"{name}: {str(v).translate(_CLEAN)}")
+    return fields
+
+
 def _records(node: Any, key: str = "") -> Iterator[str]:
-    """One `key: value<TAB>...` line per JSON object, nested objects as their own lines."""
+    """One `key: value<TAB>...` line per JSON object; objects in lists are their own lines."""
     if isinstance(node, dict):
-        fields: list[str] = []
-        for k, v in node.items():
-            name = str(k).translate(_CLEAN)
-            if isinstance(v, dict):
-                yield from _records(v, name)
-            elif isinstance(v, list) and any(isinstance(x, dict | list) for x in v):
-                for item in v:
-                    yield from _records(item, name)
-            elif isinstance(v, list):
-                fields.append(f"{name}: " + " ".join(str(x).translate(_CLEAN) for x in v))
-            elif v is not None:
-                fields.append(f"{name}: {str(v).translate(_CLEAN)}")
+        nested: list[Any] = []
+        fields = _fields(node, "", nested)
         if fields:
             yield "\t".join(fields)
+        for item in nested:
+            yield from _records(item, key)
     elif isinstance(node, list):
         for item in node:
             yield from _records(item, key)
@@ -171,12 +180,24 @@ class XmlExtractor(Extractor):
             raise ExtractError("not a well-formed XML document") from exc
         records: list[str] = []
         prose: list[str] = []
+        leafy: dict[Any, bool] = {}  # element -> all its element children are leaves
+
+        def all_leaves(node: Any) -> bool:
+            known = leafy.get(node)
+            if known is None:
+                known = all(len(c) == 0 for c in node if isinstance(c.tag, str))
+                leafy[node] = known
+            return known
+
         for el in root.iter():
             if not isinstance(el.tag, str):
                 continue
             children = [c for c in el if isinstance(c.tag, str)]
-            fields = [_field(k, v) for k, v in el.attrib.items()]
-            if children and all(len(c) == 0 for c in children):
+            parent = el.getparent()
+            in_record = len(el) == 0 and parent is not None and all_leaves(parent)
+            # A leaf of a record has its attributes counted with the record, not again here.
+            fields = [] if in_record else [_field(k, v) for k, v in el.attrib.items()]
+            if children and all_leaves(el):
                 fields += [
                     _field(etree.QName(c).localname, (c.text or "").strip())
                     for c in children
@@ -189,11 +210,14 @@ class XmlExtractor(Extractor):
                 ]
                 if el.text and el.text.strip():
                     prose.append(el.text.strip())
-            elif len(el) == 0 and el.text and el.text.strip():
-                parent = el.getparent()
+            elif (
+                len(el) == 0
+                and el.text
+                and el.text.strip()
+                and (parent is None or not all_leaves(parent))
+            ):
                 # A leaf whose siblings have children of their own is prose, not a field.
-                if parent is None or any(len(sib) for sib in parent if isinstance(sib.tag, str)):
-                    prose.append(el.text.strip())
+                prose.append(el.text.strip())
             if fields:
                 records.append("\t".join(fields))
         if records:

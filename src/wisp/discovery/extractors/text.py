@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import codecs
 from collections.abc import Iterator
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 import charset_normalizer
+
+if TYPE_CHECKING:
+    import lxml.html
 
 from wisp.discovery.extractors.base import ExtractContext, Extractor
 from wisp.discovery.models import Member, Unit
@@ -73,7 +76,8 @@ class TextExtractor(Extractor):
 
 
 class HtmlExtractor(Extractor):
-    """HTML pages: the text a reader sees, one block element per line."""
+    """HTML pages: each table as a table (its header row naming the columns), and the rest of
+    the text a reader sees, one block element per line."""
 
     FORMAT = "html"
     EXTENSIONS = (".html", ".htm", ".xhtml")
@@ -93,7 +97,28 @@ class HtmlExtractor(Extractor):
             raise ExtractError("not a readable HTML document") from exc
         for bad in list(root.iter("script", "style")):
             cast("lxml.html.HtmlElement", bad).drop_tree()
+        yield from _tables(root)
         for block in root.iter("br", "p", "div", "tr", "li", "h1", "h2", "h3", "h4", "td", "th"):
             sep = "\t" if block.tag in ("td", "th") else "\n"
             block.tail = sep + (block.tail or "")
         yield Unit(root.text_content().encode("utf-8", "replace"))
+
+
+def _tables(root: lxml.html.HtmlElement) -> Iterator[Unit]:
+    """The innermost tables as TABLE units, removed from the tree once read."""
+    from wisp.discovery.extractors.structured import table_unit
+
+    inner = [t for t in root.iter("table") if not _nested(t)]
+    for number, table in enumerate(inner, start=1):
+        rows = [
+            [" ".join(cell.text_content().split()) for cell in tr if cell.tag in ("td", "th")]
+            for tr in table.iter("tr")
+        ]
+        unit = table_unit([r for r in rows if any(r)], where={"table": number})
+        if unit is not None:
+            yield unit
+        cast("lxml.html.HtmlElement", table).drop_tree()
+
+
+def _nested(table: lxml.html.HtmlElement) -> bool:
+    return any(child is not table for child in table.iter("table"))
