@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
-    from wisp.discovery.detectors.base import Detector
+    from wisp.discovery.detectors.base import Detector, NameDetector
     from wisp.discovery.extractors.base import Extractor
     from wisp.discovery.render.base import Renderer
 
@@ -24,8 +24,8 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 
 
 @hookspec
-def wisp_detectors() -> list[type[Detector]]:
-    """Detector classes this plugin adds."""
+def wisp_detectors() -> list[type[Detector] | type[NameDetector]]:
+    """Detector classes this plugin adds: element detectors and name detectors."""
     raise NotImplementedError
 
 

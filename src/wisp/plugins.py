@@ -10,7 +10,7 @@ import pluggy
 from wisp import hookspecs
 
 if TYPE_CHECKING:
-    from wisp.discovery.detectors.base import Detector
+    from wisp.discovery.detectors.base import Detector, NameDetector
     from wisp.discovery.extractors.base import Extractor
     from wisp.discovery.render.base import Renderer
 
@@ -44,8 +44,8 @@ def _flatten(groups: list[list[_T]]) -> tuple[_T, ...]:
     return tuple(item for group in reversed(groups) for item in group)
 
 
-def detector_classes() -> tuple[type[Detector], ...]:
-    """Every registered detector class, built-ins first."""
+def detector_classes() -> tuple[type[Detector] | type[NameDetector], ...]:
+    """Every registered detector class (element and name detectors), built-ins first."""
     return _flatten(plugin_manager().hook.wisp_detectors())
 
 

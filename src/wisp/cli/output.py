@@ -10,6 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
+from wisp.errors import WispError
+
 __all__ = ["write_output"]
 
 
@@ -23,12 +25,21 @@ def write_output(target: Path | None, write: Callable[[TextIO], None]) -> None:
         sys.stdout.flush()
         return
     directory = target.parent if str(target.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=directory)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=directory)
+    except OSError as exc:
+        raise WispError(f"cannot write {target}: {_reason(exc)}") from exc
     try:
         with open(fd, "w", encoding="utf-8", newline="") as fh:
             write(fh)
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise WispError(f"cannot write {target}: {_reason(exc)}") from exc
         raise
+
+
+def _reason(exc: OSError) -> str:
+    return (exc.strerror or type(exc).__name__).lower()

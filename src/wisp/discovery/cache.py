@@ -2,12 +2,14 @@
 
 One SQLite file in the state directory, keyed by absolute path; a row counts only when the
 file's size and mtime and the scan's configuration digest are all the same as when stored.
+Outcomes with errors are not stored: a file that could not be read is tried again.
 Rows hold what reports hold (masked values, fingerprints), never raw PI.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
@@ -76,10 +78,25 @@ class ScanCache:
 
     def __init__(self, path: Path, digest: str) -> None:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        self._db = sqlite3.connect(path)
-        path.chmod(0o600)
-        self._db.execute(_SCHEMA)
         self._digest = digest
+        try:
+            self._db = self._open(path)
+        except sqlite3.DatabaseError:
+            # The cache holds only what a scan can recompute: a damaged one is started anew.
+            path.unlink(missing_ok=True)
+            self._db = self._open(path)
+
+    @staticmethod
+    def _open(path: Path) -> sqlite3.Connection:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))  # private from the start
+        path.chmod(0o600)
+        db = sqlite3.connect(path)
+        try:
+            db.execute(_SCHEMA)
+        except sqlite3.DatabaseError:
+            db.close()
+            raise
+        return db
 
     def get(self, path: str, size: int, mtime_ns: int, rel: str) -> Outcome | None:
         """The stored outcome of `path` if it has not changed; paths re-rooted at `rel`."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import multiprocessing
+import os
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -18,8 +19,9 @@ from wisp.discovery.models import ScanError, ScanReport
 from wisp.discovery.policy import ScanPolicy
 from wisp.discovery.sources.filesystem import FileEntry, walk
 from wisp.discovery.worker import FileScanner, Limits, Outcome
+from wisp.plugins import detector_classes, extractor_classes
 
-__all__ = ["ScanOptions", "scan"]
+__all__ = ["Progress", "ScanOptions", "scan"]
 
 CACHE_FILE = "scan-cache.sqlite"
 
@@ -64,12 +66,18 @@ def _limits(settings: Settings) -> Limits:
 def _digest(key: bytes, limits: Limits, policy: ScanPolicy) -> str:
     text = repr((__version__, hashlib.sha256(key).hexdigest(), limits, policy.ignore_paths))
     text += repr(sorted(policy.ignore_fingerprints))
+    # A plugin that adds a detector or an extractor changes what a scan finds.
+    plugins = (*detector_classes(), *extractor_classes())
+    text += repr([f"{cls.__module__}.{cls.__qualname__}" for cls in plugins])
     return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _entries(roots: Sequence[Path], policy: ScanPolicy, report: ScanReport) -> Iterator[FileEntry]:
-    for root in roots:
-        prefix = f"{root.name or root}/" if len(roots) > 1 and root.is_dir() else ""
+    names = [root.name or str(root) for root in roots]
+    for root, name in zip(roots, names, strict=True):
+        # Several roots: each one's paths start with its name (its whole path if two share one).
+        label = name if names.count(name) == 1 else str(root)
+        prefix = f"{label}/" if len(roots) > 1 and root.is_dir() else ""
         for item in walk(root, skip=policy.skips):
             if isinstance(item, ScanError):
                 report.errors.append(ScanError(prefix + item.path, item.error))
@@ -94,19 +102,25 @@ def scan(
     todo: list[FileEntry] = []
     outcomes: list[tuple[FileEntry, Outcome]] = []
     for entry in _entries(paths, options.policy, report):
-        cached = cache.get(entry.path, entry.size, entry.mtime_ns, entry.rel) if cache else None
+        where = os.path.abspath(entry.path)
+        cached = cache.get(where, entry.size, entry.mtime_ns, entry.rel) if cache else None
         if cached is not None:
             outcomes.append((entry, cached))
         else:
             todo.append(entry)
     fresh = list(_run(todo, key, limits, options, settings))
     if cache is not None:
-        cache.put_many((e.path, e.size, e.mtime_ns, e.rel, o) for e, o in fresh)
+        cache.put_many(
+            (os.path.abspath(e.path), e.size, e.mtime_ns, e.rel, o)
+            for e, o in fresh
+            if not o.errors
+        )
         cache.close()
     outcomes.extend(fresh)
     outcomes.sort(key=lambda pair: pair[0].rel)
     for entry, outcome in outcomes:
-        report.summary.bytes_scanned += entry.size
+        if outcome.results:  # bytes of files that were read, not of those refused
+            report.summary.bytes_scanned += entry.size
         report.files.extend(outcome.results)
         report.errors.extend(outcome.errors)
     report.summary.files_scanned = len(report.files)

@@ -80,8 +80,8 @@ class FileScanner:
     def scan_bytes(self, rel: str, data: bytes, depth: int, outcome: Outcome) -> None:
         """Scan one file's bytes (a top-level file or a member at nesting `depth`)."""
         if len(data) > self.limits.max_file_bytes:
-            mb = self.limits.max_file_bytes // (1024 * 1024)
-            outcome.errors.append(ScanError(rel, f"file is larger than the {mb} MiB limit"))
+            limit = _size(self.limits.max_file_bytes)
+            outcome.errors.append(ScanError(rel, f"file is larger than the {limit} limit"))
             return
         extractor = self.registry.for_file(rel, data[:_HEAD])
         if extractor is None:
@@ -134,3 +134,11 @@ class FileScanner:
             return
         inner = Outcome(into, outcome.errors)
         self.scan_bytes(name, member.data, depth + 1, inner)
+
+
+def _size(n: int) -> str:
+    """A byte count as people write it: 512 MiB, 1.5 KiB, 900 bytes."""
+    for unit, scale in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if n >= scale:
+            return f"{n / scale:.4g} {unit}"
+    return f"{n} bytes"
