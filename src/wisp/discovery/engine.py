@@ -170,25 +170,35 @@ class Matcher:
         found: list[Candidate] = []
         for local, group in itertools.groupby(hits, key=_FIRST):
             slot = self.slots[indexes[local]]
-            starts = dict.fromkeys(map(_SECOND, group))  # one per start, in order
-            matches = list(filter(None, map(functools.partial(slot.regex.match, text), starts)))
+            starts = list(dict.fromkeys(map(_SECOND, group)))  # one per start, in order
+            matches = list(map(functools.partial(slot.regex.match, text), starts))
+            if not all(matches):
+                starts = list(itertools.compress(starts, matches))
+                matches = list(filter(None, matches))
             raws = list(map(bytes.decode, map(_GROUP, matches)))
             detector, pattern = slot.detector, slot.pattern
             values = list(map(detector.normalize, raws))
-            valid = map(detector.validate, values, itertools.repeat(pattern))
+            valid = list(map(detector.validate, values, itertools.repeat(pattern)))
+            ends = map(operator.add, starts, map(len, raws))  # matches are ASCII
+            rows = list(itertools.compress(zip(starts, ends, raws, values, strict=False), valid))
+            if not rows:
+                continue
             if pattern.needs_context:
-                for m, raw, value, ok in zip(matches, raws, values, valid, strict=False):
-                    if ok and self._in_context(slot, unit, m.start(), m.end()):
-                        found.append(
-                            Candidate(detector, m.start(), m.end(), raw, value, pattern.boosted)
-                        )
+                known: dict[int, bool] = {}  # column index -> its header says what this is
+                for start, end, raw, value in rows:
+                    if self._in_context(slot, unit, start, end, known):
+                        found.append(Candidate(detector, start, end, raw, value, pattern.boosted))
             else:
-                score = pattern.score
-                found.extend(
-                    Candidate(detector, m.start(), m.end(), raw, value, score)
-                    for m, raw, value, ok in zip(matches, raws, values, valid, strict=False)
-                    if ok
+                # Built in C: a dense table has a candidate every few dozen bytes. `rows` is
+                # not empty, so the repeats are bounded by its columns.
+                columns = zip(*rows, strict=True)
+                fields = zip(
+                    itertools.repeat(detector),
+                    *columns,
+                    itertools.repeat(pattern.score),
+                    strict=False,
                 )
+                found.extend(map(_new_candidate, fields))
         return _resolve_overlaps(found)
 
     def confirm(self, unit: Unit, cand: Candidate) -> Candidate:
@@ -201,16 +211,28 @@ class Matcher:
         return cand
 
     @staticmethod
-    def _in_context(slot: _Slot, unit: Unit, start: int, end: int) -> bool:
+    def _in_context(
+        slot: _Slot, unit: Unit, start: int, end: int, headers: dict[int, bool] | None = None
+    ) -> bool:
+        """Whether a context word of the slot's detector is near [start, end): in its column
+        header (answers cached in `headers` by column), or in the text around it."""
         if slot.context is None:
             return False
         if unit.layout is Layout.TABLE and unit.columns:
-            header = column_header(unit, start)
-            if header and slot.context.search(header_words(header)):
+            index = column_index(unit, start)
+            known = headers.get(index) if headers is not None else None
+            if known is None:
+                known = index < len(unit.columns) and bool(
+                    slot.context.search(header_words(unit.columns[index]))
+                )
+                if headers is not None:
+                    headers[index] = known
+            if known:
                 return True
         return bool(slot.context.search(context_text(unit, start, end)))
 
 
+_new_candidate = functools.partial(tuple.__new__, Candidate)
 _FIRST = operator.itemgetter(0)
 _START = operator.itemgetter(1)
 _END = operator.itemgetter(2)

@@ -46,10 +46,6 @@ def _three_digits(digits: str) -> bool:
     return bool(rest) and bool(rest.replace(rest[0], ""))
 
 
-def _issued(digits: str) -> bool:
-    return (digits[:4], len(digits)) in _ISSUED
-
-
 class CreditCardDetector(Detector):
     ENTITY = "CREDIT_CARD"
     PATTERNS = (
@@ -88,4 +84,4 @@ class CreditCardDetector(Detector):
         return digits_only(raw)
 
     def validate(self, value: str, pattern: Pattern) -> bool:
-        return _issued(value) and luhn_ok(value) and _three_digits(value)
+        return (value[:4], len(value)) in _ISSUED and luhn_ok(value) and _three_digits(value)

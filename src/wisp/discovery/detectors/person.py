@@ -239,7 +239,9 @@ class PersonDetector(NameDetector):
         if roles is None:
             return None
         given, family = roles
-        cells = list(map(operator.methodcaller("split", delimiter), lines))
+        # Split no further than the last name column: the rest of the row is not needed.
+        cut = max(given, family if family is not None else given) + 1
+        cells = list(map(operator.methodcaller("split", delimiter, cut), lines))
         try:
             if family is None:
                 return list(map(bool, map(_FULL_CELL.fullmatch, map(_item(given), cells))))
