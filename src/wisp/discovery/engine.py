@@ -1,24 +1,26 @@
 """Candidate search: Hyperscan passes over a unit, then the precise pattern, context and
 checksum only where a prefilter fired.
 
-The first pass looks for context words, so that patterns which need context (a bare nine-digit
-number is an SSN only near "SSN") are scanned for only in units that have some. The second pass
-runs the prefilters with leftmost start offsets; each hit is confirmed by the detector's
-precise pattern anchored at that start. Without Hyperscan the passes run on Python's `re`.
+A first pass finds the context words. Patterns that need context (a bare nine-digit number is
+an SSN only near "SSN") then run over the whole unit only where such words are common or a
+column header has one; where they are rare, only in windows around them. The main pass reports
+leftmost starts; each hit is confirmed by the detector's precise pattern anchored there.
 """
 
 from __future__ import annotations
 
+import bisect
 import functools
 import itertools
 import operator
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
 from wisp.discovery.detectors.base import Detector, Pattern, context_regex
 from wisp.discovery.models import Layout, Unit
+from wisp.discovery.prefilter import Hits, Scanner, compile_scanner, hyperscan_available
 
 __all__ = [
     "Candidate",
@@ -31,10 +33,12 @@ __all__ = [
 
 _PROSE_BEFORE = 64
 _PROSE_AFTER = 32
-
-#: (slot index, start, end) of each prefilter hit.
-Hits = list[tuple[int, int, int]]
-Scanner = Callable[[bytes], Hits]
+#: Longer than any context word or candidate, so nothing at a window's edge is missed.
+_MARGIN = 80
+#: Context words rarer than one per this many bytes are searched around, not everywhere.
+_SPARSE = 4096
+#: Half-width of the window searched around a rare context word.
+_WINDOW = _PROSE_BEFORE + 2 * _MARGIN
 
 
 class Candidate(NamedTuple):
@@ -56,44 +60,6 @@ class _Slot:
     context: re.Pattern[bytes] | None
 
 
-def _hs_compile(expressions: Sequence[str], flags: int) -> Scanner | None:
-    try:
-        import hyperscan
-    except ImportError:  # pragma: no cover - the wheel is a dependency; this is for odd CPUs
-        return None
-    db = hyperscan.Database()
-    try:
-        db.compile(
-            expressions=[e.encode() for e in expressions],
-            ids=list(range(len(expressions))),
-            elements=len(expressions),
-            flags=[flags] * len(expressions),
-        )
-    except hyperscan.error:  # pragma: no cover - a plugin pattern Hyperscan cannot compile
-        return None
-
-    def scan(text: bytes) -> Hits:
-        hits: Hits = []
-        add = hits.append
-
-        def on_match(index: int, start: int, end: int, _flags: int, _ctx: object) -> None:
-            add((index, start, end))
-
-        db.scan(text, match_event_handler=on_match)
-        return hits
-
-    return scan
-
-
-def _re_compile(expressions: Sequence[str]) -> Scanner:
-    compiled = [re.compile(e.encode()) for e in expressions]
-
-    def scan(text: bytes) -> Hits:
-        return [(i, m.start(), m.end()) for i, rx in enumerate(compiled) for m in rx.finditer(text)]
-
-    return scan
-
-
 class Matcher:
     """Finds validated element candidates in units, for a fixed set of detectors."""
 
@@ -105,54 +71,69 @@ class Matcher:
             for p in d.PATTERNS
         )
         self._use_hs = use_hyperscan
-        self.engine = "hyperscan" if use_hyperscan and _hs_compile(["a"], 0) else "re"
-        # Context words per detector that has patterns needing them.
-        self._gated = tuple(
-            i for i, d in enumerate(self.detectors) if any(p.needs_context for p in d.PATTERNS)
+        self.engine = "hyperscan" if use_hyperscan and hyperscan_available() else "re"
+        self._owner = [self.detectors.index(s.detector) for s in self.slots]
+        self._plain = frozenset(i for i, s in enumerate(self.slots) if not s.pattern.needs_context)
+        # Per detector with patterns that need context: those slots, and its context words.
+        self._gated: dict[int, frozenset[int]] = {}
+        for i, slot in enumerate(self.slots):
+            if slot.pattern.needs_context:
+                owner = self._owner[i]
+                self._gated[owner] = self._gated.get(owner, frozenset()) | {i}
+        words = [(d, w) for d in self._gated for w in self.detectors[d].CONTEXT if len(w) > 1]
+        self._context_scan = compile_scanner(
+            [(d, _literal(w)) for d, w in words], caseless=True, use_hyperscan=use_hyperscan
         )
-        words = [(i, w) for i in self._gated for w in self.detectors[i].CONTEXT if len(w) > 1]
-        self._word_owner = [i for i, _ in words]
-        self._context_scan = self._build([_literal(w) for _, w in words], context=True)
         self._scanners: dict[frozenset[int], Scanner] = {}
 
-    def _build(self, expressions: list[str], *, context: bool) -> Scanner:
-        if self._use_hs and expressions:
-            import hyperscan
-
-            flags = (
-                hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_SINGLEMATCH
-                if context
-                else hyperscan.HS_FLAG_SOM_LEFTMOST
-            )
-            fast = _hs_compile(expressions, flags)
-            if fast is not None:
-                return fast
-        if context:
-            return _re_compile([f"(?i){e}" for e in expressions])
-        return _re_compile(expressions)
-
-    def _scanner(self, active: frozenset[int]) -> tuple[list[int], Scanner]:
-        indexes = [
-            i
-            for i, s in enumerate(self.slots)
-            if not s.pattern.needs_context or self.detectors.index(s.detector) in active
-        ]
-        key = frozenset(indexes)
-        scanner = self._scanners.get(key)
+    def _scanner(self, slots: frozenset[int]) -> Scanner:
+        scanner = self._scanners.get(slots)
         if scanner is None:
-            scanner = self._build([self.slots[i].pattern.prefilter for i in indexes], context=False)
-            self._scanners[key] = scanner
-        return indexes, scanner
+            patterns = [(i, self.slots[i].pattern.prefilter) for i in sorted(slots)]
+            scanner = compile_scanner(patterns, caseless=False, use_hyperscan=self._use_hs)
+            self._scanners[slots] = scanner
+        return scanner
 
-    def _active(self, unit: Unit) -> frozenset[int]:
-        """Detectors with a context word somewhere in the unit or its column headers."""
-        if not self._gated:
-            return frozenset()
-        active = {self._word_owner[i] for i, _, _ in self._context_scan(unit.text)}
-        if unit.columns:
-            header = b"\t".join(map(header_words, unit.columns))
-            active.update(self._word_owner[i] for i, _, _ in self._context_scan(header))
-        return frozenset(active)
+    def _context_words(self, text: bytes) -> dict[int, list[int]]:
+        """For each gated detector, the sorted end offsets of its context words in `text`."""
+        near: dict[int, list[int]] = {}
+        if self._gated:
+            for owner, _, end in self._context_scan(text):
+                near.setdefault(owner, []).append(end)
+            for ends in near.values():
+                ends.sort()
+        return near
+
+    def _header_flags(self, unit: Unit) -> dict[int, list[bool]]:
+        """For each gated detector, per column, whether the header says what it holds."""
+        if unit.layout is not Layout.TABLE or not unit.columns or not self._gated:
+            return {}
+        flags: dict[int, list[bool]] = {}
+        for d in self._gated:
+            rx = context_regex(self.detectors[d].CONTEXT)
+            row = [bool(rx and rx.search(header_words(h))) for h in unit.columns]
+            if any(row):
+                flags[d] = row
+        return flags
+
+    def _hits(self, unit: Unit, near: dict[int, list[int]], headers: dict[int, list[bool]]) -> Hits:
+        """Prefilter hits: everywhere for plain patterns and for context patterns whose words
+        are common (or in a header); only around the words where those are rare."""
+        text = unit.text
+        whole = set(self._plain)
+        windowed: list[tuple[int, list[int]]] = []
+        for d, slots in self._gated.items():
+            words = near.get(d, [])
+            if d in headers or len(words) * _SPARSE > len(text):
+                whole |= slots
+            elif words:
+                windowed.append((d, words))
+        hits = self._scanner(frozenset(whole))(text)
+        for d, words in windowed:
+            scan = self._scanner(self._gated[d])
+            for lo, hi in _windows(words, len(text)):
+                hits.extend((i, s + lo, e + lo) for i, s, e in scan(text[lo:hi]))
+        return hits
 
     def candidates(self, unit: Unit) -> list[Candidate]:
         """Every validated candidate in `unit`, overlaps resolved, in text order.
@@ -161,75 +142,125 @@ class Matcher:
         every few dozen bytes; context is looked up only where a pattern needs it, and
         `confidence` of the others is their base score until `confirm()` is asked.
         """
-        text = unit.text
-        indexes, scan = self._scanner(self._active(unit))
-        hits = scan(text)
+        near = self._context_words(unit.text)
+        headers = self._header_flags(unit)
+        hits = self._hits(unit, near, headers)
         if not hits:
             return []
         hits.sort()
         found: list[Candidate] = []
-        for local, group in itertools.groupby(hits, key=_FIRST):
-            slot = self.slots[indexes[local]]
+        for index, group in itertools.groupby(hits, key=_FIRST):
+            slot = self.slots[index]
             starts = list(dict.fromkeys(map(_SECOND, group)))  # one per start, in order
-            matches = list(map(functools.partial(slot.regex.match, text), starts))
-            if not all(matches):
-                starts = list(itertools.compress(starts, matches))
-                matches = list(filter(None, matches))
-            raws = list(map(bytes.decode, map(_GROUP, matches)))
-            detector, pattern = slot.detector, slot.pattern
-            values = list(map(detector.normalize, raws))
-            valid = list(map(detector.validate, values, itertools.repeat(pattern)))
-            ends = map(operator.add, starts, map(len, raws))  # matches are ASCII
-            rows = list(itertools.compress(zip(starts, ends, raws, values, strict=False), valid))
-            if not rows:
-                continue
-            if pattern.needs_context:
-                known: dict[int, bool] = {}  # column index -> its header says what this is
-                for start, end, raw, value in rows:
-                    if self._in_context(slot, unit, start, end, known):
-                        found.append(Candidate(detector, start, end, raw, value, pattern.boosted))
-            else:
-                # Built in C: a dense table has a candidate every few dozen bytes. `rows` is
-                # not empty, so the repeats are bounded by its columns.
-                columns = zip(*rows, strict=True)
-                fields = zip(
-                    itertools.repeat(detector),
-                    *columns,
-                    itertools.repeat(pattern.score),
-                    strict=False,
+            if slot.pattern.needs_context:
+                owner = self._owner[index]
+                labelled = self._labelled(unit, starts, headers.get(owner))
+                found.extend(
+                    self._context_candidates(slot, unit, starts, labelled, near.get(owner, []))
                 )
-                found.extend(map(_new_candidate, fields))
+            else:
+                found.extend(self._plain_candidates(slot, unit.text, starts))
         return _resolve_overlaps(found)
+
+    def _validated(
+        self, slot: _Slot, text: bytes, starts: list[int]
+    ) -> list[tuple[int, int, str, str]]:
+        """(start, end, raw, value) of the hits the precise pattern and checksum accept."""
+        matches = list(map(functools.partial(slot.regex.match, text), starts))
+        if not all(matches):
+            starts = list(itertools.compress(starts, matches))
+            matches = list(filter(None, matches))
+        raws = list(map(bytes.decode, map(_GROUP, matches)))
+        detector, pattern = slot.detector, slot.pattern
+        values = list(map(detector.normalize, raws))
+        valid = list(map(detector.validate, values, itertools.repeat(pattern)))
+        ends = map(operator.add, starts, map(len, raws))  # matches are ASCII
+        return list(itertools.compress(zip(starts, ends, raws, values, strict=False), valid))
+
+    def _plain_candidates(self, slot: _Slot, text: bytes, starts: list[int]) -> Iterable[Candidate]:
+        rows = self._validated(slot, text, starts)
+        if not rows:
+            return ()
+        # Built in C: a dense table has a candidate every few dozen bytes. `rows` is not
+        # empty, so the repeats are bounded by its columns.
+        fields = zip(
+            itertools.repeat(slot.detector),
+            *zip(*rows, strict=True),
+            itertools.repeat(slot.pattern.score),
+            strict=False,
+        )
+        return map(_new_candidate, fields)
+
+    def _context_candidates(
+        self,
+        slot: _Slot,
+        unit: Unit,
+        starts: list[int],
+        labelled: list[bool],
+        words: list[int],
+    ) -> Iterator[Candidate]:
+        """Candidates of a pattern that needs context: in a labelled column, or near one of
+        the detector's context `words` (end offsets) and confirmed by the precise search."""
+        if words:
+            padded = [*words, 1 << 62]
+            # Near: the first context word ending at or after `start - before` ends close enough.
+            lows = map(operator.sub, starts, itertools.repeat(_PROSE_BEFORE))
+            first = map(bisect.bisect_left, itertools.repeat(padded), lows)
+            limits = map(operator.add, starts, itertools.repeat(_PROSE_BEFORE + _MARGIN))
+            close = map(operator.le, map(padded.__getitem__, first), limits)
+            keep = list(map(operator.or_, labelled, close))
+        else:
+            keep = labelled
+        if not any(keep):
+            return
+        by_label = dict(zip(starts, labelled, strict=True))
+        starts = list(itertools.compress(starts, keep))
+        for start, end, raw, value in self._validated(slot, unit.text, starts):
+            if by_label[start] or (
+                slot.context is not None and slot.context.search(context_text(unit, start, end))
+            ):
+                yield Candidate(slot.detector, start, end, raw, value, slot.pattern.boosted)
+
+    @staticmethod
+    def _labelled(unit: Unit, starts: list[int], flags: list[bool] | None) -> list[bool]:
+        """Per start, whether it is in a column whose header has the context (all in C)."""
+        if not flags:
+            return [False] * len(starts)
+        text = unit.text
+        lines = map(text.rfind, itertools.repeat(b"\n"), itertools.repeat(0), starts)
+        firsts = map(operator.add, lines, itertools.repeat(1))
+        columns = map(text.count, itertools.repeat(unit.delimiter), firsts, starts)
+        padded = [*flags, False]
+        return list(map(padded.__getitem__, map(min, columns, itertools.repeat(len(flags)))))
 
     def confirm(self, unit: Unit, cand: Candidate) -> Candidate:
         """The candidate with its confidence raised if a context word is near it."""
         for slot in self.slots:
             if slot.detector is cand.detector and slot.regex.fullmatch(cand.raw.encode()):
-                if slot.context is not None and self._in_context(slot, unit, cand.start, cand.end):
+                if slot.context is not None and self._near_context(slot, unit, cand):
                     return cand._replace(confidence=max(cand.confidence, slot.pattern.boosted))
                 break
         return cand
 
     @staticmethod
-    def _in_context(
-        slot: _Slot, unit: Unit, start: int, end: int, headers: dict[int, bool] | None = None
-    ) -> bool:
-        """Whether a context word of the slot's detector is near [start, end): in its column
-        header (answers cached in `headers` by column), or in the text around it."""
-        if slot.context is None:
-            return False
-        if unit.layout is Layout.TABLE and unit.columns:
-            index = column_index(unit, start)
-            known = headers.get(index) if headers is not None else None
-            if known is None:
-                known = index < len(unit.columns) and bool(
-                    slot.context.search(header_words(unit.columns[index]))
-                )
-                if headers is not None:
-                    headers[index] = known
-            if known:
-                return True
-        return bool(slot.context.search(context_text(unit, start, end)))
+    def _near_context(slot: _Slot, unit: Unit, cand: Candidate) -> bool:
+        assert slot.context is not None
+        header = column_header(unit, cand.start) if unit.layout is Layout.TABLE else ""
+        if header and slot.context.search(header_words(header)):
+            return True
+        return bool(slot.context.search(context_text(unit, cand.start, cand.end)))
+
+
+def _windows(words: list[int], size: int) -> list[tuple[int, int]]:
+    """Merged byte ranges around each context word's end offset."""
+    out: list[tuple[int, int]] = []
+    for end in words:
+        lo, hi = max(0, end - _WINDOW), min(size, end + _WINDOW)
+        if out and lo <= out[-1][1]:
+            out[-1] = (out[-1][0], hi)
+        else:
+            out.append((lo, hi))
+    return out
 
 
 _new_candidate = functools.partial(tuple.__new__, Candidate)

@@ -51,11 +51,15 @@ class DriverLicenseDetector(Detector):
         "dln",
         "dl#",
         "dl no",
-        "operator",
+        # Massachusetts law says "operator's license"; "operator" alone is a job title.
+        "operator's license",
+        "operators license",
+        "operator license",
         "state id",
         "id card",
         "rmv",
-        "permit",
+        "learner's permit",
+        "learners permit",
     )
     KEEP = 3
 
