@@ -159,7 +159,7 @@ class Matcher:
                     self._context_candidates(slot, unit, starts, labelled, near.get(owner, []))
                 )
             else:
-                found.extend(self._plain_candidates(slot, unit.text, starts))
+                found.extend(self._bulk_candidates(slot, unit.text, starts, slot.pattern.score))
         return _resolve_overlaps(found)
 
     def _validated(
@@ -177,7 +177,10 @@ class Matcher:
         ends = map(operator.add, starts, map(len, raws))  # matches are ASCII
         return list(itertools.compress(zip(starts, ends, raws, values, strict=False), valid))
 
-    def _plain_candidates(self, slot: _Slot, text: bytes, starts: list[int]) -> Iterable[Candidate]:
+    def _bulk_candidates(
+        self, slot: _Slot, text: bytes, starts: list[int], score: float
+    ) -> Iterable[Candidate]:
+        """Candidates at `starts` that need no more than the precise pattern and checksum."""
         rows = self._validated(slot, text, starts)
         if not rows:
             return ()
@@ -186,7 +189,7 @@ class Matcher:
         fields = zip(
             itertools.repeat(slot.detector),
             *zip(*rows, strict=True),
-            itertools.repeat(slot.pattern.score),
+            itertools.repeat(score),
             strict=False,
         )
         return map(_new_candidate, fields)
@@ -199,27 +202,27 @@ class Matcher:
         labelled: list[bool],
         words: list[int],
     ) -> Iterator[Candidate]:
-        """Candidates of a pattern that needs context: in a labelled column, or near one of
-        the detector's context `words` (end offsets) and confirmed by the precise search."""
-        if words:
-            padded = [*words, 1 << 62]
-            # Near: the first context word ending at or after `start - before` ends close enough.
-            lows = map(operator.sub, starts, itertools.repeat(_PROSE_BEFORE))
-            first = map(bisect.bisect_left, itertools.repeat(padded), lows)
-            limits = map(operator.add, starts, itertools.repeat(_PROSE_BEFORE + _MARGIN))
-            close = map(operator.le, map(padded.__getitem__, first), limits)
-            keep = list(map(operator.or_, labelled, close))
-        else:
-            keep = labelled
-        if not any(keep):
+        """Candidates of a pattern that needs context: those in a labelled column, and those
+        near one of the detector's context `words` (end offsets) that the precise search of
+        the text around them confirms."""
+        score = slot.pattern.boosted
+        if any(labelled):
+            yield from self._bulk_candidates(
+                slot, unit.text, list(itertools.compress(starts, labelled)), score
+            )
+        if not words:
             return
-        by_label = dict(zip(starts, labelled, strict=True))
-        starts = list(itertools.compress(starts, keep))
-        for start, end, raw, value in self._validated(slot, unit.text, starts):
-            if by_label[start] or (
-                slot.context is not None and slot.context.search(context_text(unit, start, end))
-            ):
-                yield Candidate(slot.detector, start, end, raw, value, slot.pattern.boosted)
+        padded = [*words, 1 << 62]
+        # Near: the first context word ending at or after `start - before` ends close enough.
+        lows = map(operator.sub, starts, itertools.repeat(_PROSE_BEFORE))
+        first = map(bisect.bisect_left, itertools.repeat(padded), lows)
+        limits = map(operator.add, starts, itertools.repeat(_PROSE_BEFORE + _MARGIN))
+        close = map(operator.le, map(padded.__getitem__, first), limits)
+        unlabelled = map(operator.not_, labelled)
+        rest = list(itertools.compress(starts, map(operator.and_, close, unlabelled)))
+        for start, end, raw, value in self._validated(slot, unit.text, rest):
+            if slot.context is not None and slot.context.search(context_text(unit, start, end)):
+                yield Candidate(slot.detector, start, end, raw, value, score)
 
     @staticmethod
     def _labelled(unit: Unit, starts: list[int], flags: list[bool] | None) -> list[bool]:

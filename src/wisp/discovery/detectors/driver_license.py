@@ -41,9 +41,11 @@ class DriverLicenseDetector(Detector):
         ),
     )
     CONTEXT = (
-        "driver",
-        "drivers",
+        # Not "driver" alone: it is a job title as often as a license.
         "driver's",
+        "drivers license",
+        "driver license",
+        "driver lic",
         "license",
         "licence",
         "lic",
