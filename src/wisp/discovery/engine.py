@@ -14,7 +14,7 @@ import functools
 import itertools
 import operator
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -93,6 +93,18 @@ class Matcher:
             scanner = compile_scanner(patterns, caseless=False, use_hyperscan=self._use_hs)
             self._scanners[slots] = scanner
         return scanner
+
+    def warm(self) -> None:
+        """Compile every pattern database a unit can need, e.g. before forking workers."""
+        gated = list(self._gated)
+        for n in range(len(gated) + 1):
+            for subset in itertools.combinations(gated, n):
+                slots = set(self._plain)
+                for d in subset:
+                    slots |= self._gated[d]
+                self._scanner(frozenset(slots))
+        for gated_slots in self._gated.values():
+            self._scanner(gated_slots)
 
     def _context_words(self, text: bytes) -> dict[int, list[int]]:
         """For each gated detector, the sorted end offsets of its context words in `text`."""
@@ -201,17 +213,20 @@ class Matcher:
         starts: list[int],
         labelled: list[bool],
         words: list[int],
-    ) -> Iterator[Candidate]:
+    ) -> list[Candidate]:
         """Candidates of a pattern that needs context: those in a labelled column, and those
         near one of the detector's context `words` (end offsets) that the precise search of
         the text around them confirms."""
         score = slot.pattern.boosted
+        found: list[Candidate] = []
         if any(labelled):
-            yield from self._bulk_candidates(
-                slot, unit.text, list(itertools.compress(starts, labelled)), score
+            found.extend(
+                self._bulk_candidates(
+                    slot, unit.text, list(itertools.compress(starts, labelled)), score
+                )
             )
         if not words:
-            return
+            return found
         padded = [*words, 1 << 62]
         # Near: the first context word ending at or after `start - before` ends close enough.
         lows = map(operator.sub, starts, itertools.repeat(_PROSE_BEFORE))
@@ -222,7 +237,8 @@ class Matcher:
         rest = list(itertools.compress(starts, map(operator.and_, close, unlabelled)))
         for start, end, raw, value in self._validated(slot, unit.text, rest):
             if slot.context is not None and slot.context.search(context_text(unit, start, end)):
-                yield Candidate(slot.detector, start, end, raw, value, score)
+                found.append(Candidate(slot.detector, start, end, raw, value, score))
+        return found
 
     @staticmethod
     def _labelled(unit: Unit, starts: list[int], flags: list[bool] | None) -> list[bool]:

@@ -133,21 +133,29 @@ def scan(
 def _run(
     todo: list[FileEntry], key: bytes, limits: Limits, options: ScanOptions, settings: Settings
 ) -> Iterator[tuple[FileEntry, Outcome]]:
+    global _worker  # noqa: PLW0603 - the scanner forked workers inherit
     workers = options.workers or settings.worker_count()
     ignore = options.policy.ignore_fingerprints
     done_files = done_bytes = 0
+    scanner = FileScanner(key, limits, ignore)
     if workers <= 1 or len(todo) <= 1:
-        scanner = FileScanner(key, limits, ignore)
         outcomes: Iterator[Outcome] = (scanner.scan_file(e.path, e.rel) for e in todo)
         pool = None
-    else:
-        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    elif "fork" in multiprocessing.get_all_start_methods():
+        # Compile every pattern database once, here; forked workers inherit them.
+        scanner.matcher.warm()
+        _worker = scanner
+        pool = ProcessPoolExecutor(
+            max_workers=min(workers, len(todo)), mp_context=multiprocessing.get_context("fork")
+        )
+    else:  # pragma: no cover - platforms without fork build a scanner per worker
         pool = ProcessPoolExecutor(
             max_workers=min(workers, len(todo)),
-            mp_context=multiprocessing.get_context(method),
+            mp_context=multiprocessing.get_context("spawn"),
             initializer=_init_worker,
             initargs=(key, limits, ignore),
         )
+    if pool is not None:
         chunk = max(1, min(32, len(todo) // (workers * 8)))
         outcomes = pool.map(_scan_in_worker, [(e.path, e.rel) for e in todo], chunksize=chunk)
     try:
@@ -160,3 +168,4 @@ def _run(
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
+            _worker = None

@@ -1,7 +1,7 @@
 """17.02(c): financial account numbers: account numbers by context, ABA routing numbers by
 checksum, IBANs by ISO 13616 mod 97."""
 
-from wisp.discovery.detectors.base import Detector, Pattern
+from wisp.discovery.detectors.base import Detector, Pattern, digits_only
 
 __all__ = ["BankNumberDetector", "aba_ok", "iban_ok"]
 
@@ -17,8 +17,8 @@ def aba_ok(digits: str) -> bool:
     """ABA routing number: a Federal Reserve prefix and the 3-7-1 weighted checksum."""
     if len(digits) != 9 or digits[:2] not in _ABA_PREFIXES:
         return False
-    d = [int(c) for c in digits]
-    total = 3 * (d[0] + d[3] + d[6]) + 7 * (d[1] + d[4] + d[7]) + (d[2] + d[5] + d[8])
+    raw = digits.encode()  # ASCII codes: each digit is 48 more than its value
+    total = 3 * sum(raw[0::3]) + 7 * sum(raw[1::3]) + sum(raw[2::3]) - 48 * 3 * (3 + 7 + 1)
     return total % 10 == 0
 
 
@@ -77,9 +77,13 @@ class BankNumberDetector(Detector):
         "ach",
     )
 
+    def normalize(self, raw: str) -> str:
+        # Account and routing numbers are digits and dashes; only an IBAN has letters.
+        return digits_only(raw) if raw[:1].isdigit() else super().normalize(raw)
+
     def validate(self, value: str, pattern: Pattern) -> bool:
         if pattern.name == "iban":
             return iban_ok(value)
         if pattern.name == "routing":
             return aba_ok(value)
-        return len(set(value)) > 1
+        return value != value[0] * len(value)
