@@ -96,13 +96,7 @@ class Matcher:
 
     def warm(self) -> None:
         """Compile every pattern database a unit can need, e.g. before forking workers."""
-        gated = list(self._gated)
-        for n in range(len(gated) + 1):
-            for subset in itertools.combinations(gated, n):
-                slots = set(self._plain)
-                for d in subset:
-                    slots |= self._gated[d]
-                self._scanner(frozenset(slots))
+        self._scanner(self._plain)
         for gated_slots in self._gated.values():
             self._scanner(gated_slots)
 
@@ -132,19 +126,17 @@ class Matcher:
         """Prefilter hits: everywhere for plain patterns and for context patterns whose words
         are common (or in a header); only around the words where those are rare."""
         text = unit.text
-        whole = set(self._plain)
-        windowed: list[tuple[int, list[int]]] = []
+        hits = self._scanner(self._plain)(text)
+        # One database per detector, not per combination: an extra pass costs less than
+        # compiling every combination, in every worker.
         for d, slots in self._gated.items():
             words = near.get(d, [])
+            scan = self._scanner(slots)
             if d in headers or len(words) * _SPARSE > len(text):
-                whole |= slots
+                hits.extend(scan(text))
             elif words:
-                windowed.append((d, words))
-        hits = self._scanner(frozenset(whole))(text)
-        for d, words in windowed:
-            scan = self._scanner(self._gated[d])
-            for lo, hi in _windows(words, len(text)):
-                hits.extend((i, s + lo, e + lo) for i, s, e in scan(text[lo:hi]))
+                for lo, hi in _windows(words, len(text)):
+                    hits.extend((i, s + lo, e + lo) for i, s, e in scan(text[lo:hi]))
         return hits
 
     def candidates(self, unit: Unit) -> list[Candidate]:
