@@ -42,10 +42,12 @@ class BankNumberDetector(Detector):
             0.5,
             needs_context=True,
         ),
+        # A plain 9-digit routing number is an `account` match already (same context words);
+        # this pattern adds the dashed 4-4-1 form, which must pass the ABA checksum.
         Pattern(
             "routing",
-            r"(?<![\w-])(?:\d{9}|\d{4}-\d{4}-\d)(?![\w-])",
-            r"(?:\d{9}|\d{4}-\d{4}-\d)[^0-9]",
+            r"(?<![\w-])\d{4}-\d{4}-\d(?![\w-])",
+            r"\d{4}-\d{4}-\d[^0-9]",
             12,
             0.5,
             needs_context=True,
