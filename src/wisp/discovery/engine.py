@@ -298,7 +298,7 @@ def _literal(word: str) -> str:
     # The precise check wants whole words, where '_' separates words ("soc_sec_no"); Hyperscan
     # has no lookaround and its \b counts '_' as a letter, so the edges are consumed instead.
     body = re.escape(word).replace(r"\ ", r"[\s_.-]*")
-    return rf"(?:^|[^a-z0-9]){body}(?:[^a-z]|$)"
+    return rf"(?:^|[^a-z0-9\x80-\xff]){body}(?:[^a-z\x80-\xff]|$)"
 
 
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")

@@ -64,6 +64,11 @@ ACCOUNTS = [
         id="record-acct_no",
     ),
     pytest.param(RECORDS, "name: Zyxlo Qwertz\torder: 12345678", (), [], id="record-order"),
+    # Near a banking word but not an account: a ticket number, an id in a URL, a word that
+    # only contains a context word after a non-ASCII letter ("Kułach" is no "ACH").
+    pytest.param(PROSE, "system account docs. Closes: #1006975", (), [], id="ticket-number"),
+    pytest.param(PROSE, "account https://example.org/a/12345678", (), [], id="url-path-id"),
+    pytest.param(PROSE, "Polish (Michał Kułach). Closes 690449", (), [], id="non-ascii-word"),
 ]
 
 

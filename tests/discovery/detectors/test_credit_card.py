@@ -187,6 +187,7 @@ TEXT_CASES = [
     pytest.param(f"x{VISA}", [], id="after-letter"),
     pytest.param(f"{VISA}x", [], id="before-letter"),
     pytest.param(f"ID-{VISA}", [], id="after-dash"),
+    pytest.param(f"see https://tracker.example/case/{VISA}", [], id="id-in-url-path"),
     pytest.param(f"{VISA}-7", [], id="before-dash"),
     pytest.param(f"{VISA[:4]} {VISA[4:8]}-{VISA[8:12]} {VISA[12:]}", [], id="mixed-separators"),
     # Sixteen digits that fail Luhn: an order or invoice number.

@@ -36,7 +36,8 @@ class BankNumberDetector(Detector):
     PATTERNS = (
         Pattern(
             "account",
-            r"(?<![\w-])\d{6,17}(?![\w-])",
+            # Not after '#' (tickets, orders: "Closes: #1006975") or '/' (ids in URL paths).
+            r"(?<![\w#/-])\d{6,17}(?![\w-])",
             r"\d{6,17}[^0-9]",
             18,
             0.5,

@@ -48,7 +48,10 @@ def context_regex(words: tuple[str, ...]) -> re.Pattern[bytes] | None:
     if not words:
         return None
     alternatives = "|".join(re.escape(w).replace(r"\ ", r"[\s_.-]*") for w in words)
-    return re.compile(rf"(?<![a-z0-9])(?:{alternatives})(?![a-z])".encode(), re.IGNORECASE)
+    # Bytes of UTF-8 letters (0x80-0xff) are letters too: "Kułach" holds no word "ach".
+    return re.compile(
+        rf"(?<![a-z0-9\x80-\xff])(?:{alternatives})(?![a-z\x80-\xff])".encode(), re.IGNORECASE
+    )
 
 
 class Detector:

@@ -53,7 +53,8 @@ class CreditCardDetector(Detector):
             "pan",
             # A grouped number is 4-4-4-4(-3), 4-4-4-1..4 or 4-6-4/5; it must not run on into
             # another full group, but may be followed by an expiry date or the next card.
-            r"(?<![\w-])(?:\d{13,19}"
+            # Not an id in a URL path ("/testcase-detail/5390364397928448").
+            r"(?<![\w/-])(?:\d{13,19}"
             r"|\d{4}([ -])\d{4}\1\d{4}\1(?:\d{4}\1\d{3}(?!\d)|\d{1,4}(?!\d))(?!\1\d{4})"
             r"|\d{4}([ -])\d{6}\2\d{4,5}(?!\2\d{4}))(?![\w-])",
             r"\d{13,19}[^0-9]|\d{4}[ -]\d{4}[ -]\d{4}[ -]\d{1,4}[^0-9]"
