@@ -19,8 +19,7 @@ from wisp import __version__
 from wisp.cli.app import cli
 from wisp.discovery.demo import demo_folder
 from wisp.discovery.fingerprint import KEY_FILE
-from wisp.discovery.worker import FileScanner, Limits
-from wisp.plugins import detector_classes, extractor_classes, renderer_classes
+from wisp.plugins import renderer_classes
 
 #: Made-up values; the SSN passes the SSA's rules and the Visa number the Luhn check.
 PI_CSV = "name,ssn,card\nJohn Smith,123-45-6788,4556 7375 8689 9855\n"
@@ -37,37 +36,9 @@ DEMO_PI = {
 }
 
 
-#: One FileScanner per configuration for the whole module: scan() builds one per call, and its
-#: Hyperscan compile (~0.1 s) would otherwise dominate these tests. Same class, same results.
-_SCANNERS: dict[tuple[object, ...], FileScanner] = {}
-#: A fixed installation key, so that scanners can be shared between tests.
-_KEY_HEX = bytes(range(32)).hex()
-
-
-def _shared_scanner(key: bytes, limits: Limits, ignore: frozenset[str]) -> FileScanner:
-    config = (key, limits, ignore, detector_classes(), extractor_classes())
-    if config not in _SCANNERS:
-        _SCANNERS[config] = FileScanner(key, limits, ignore)
-    return _SCANNERS[config]
-
-
-def _install_key(home: Path) -> None:
-    home.mkdir(mode=0o700, parents=True)
-    key = home / KEY_FILE
-    key.write_text(_KEY_HEX + "\n", encoding="ascii")
-    key.chmod(0o600)
-
-
 @pytest.fixture(autouse=True)
-def home(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    for name in list(os.environ):
-        if name.startswith("WISP_"):
-            monkeypatch.delenv(name)
-    path = tmp_path / "home"
-    monkeypatch.setenv("WISP_HOME", str(path))
-    _install_key(path)
-    monkeypatch.setattr("wisp.discovery.scanner.FileScanner", _shared_scanner)
-    return path
+def home(wisp_home: Path) -> Path:
+    return wisp_home
 
 
 @pytest.fixture

@@ -20,9 +20,9 @@ from wisp.discovery.models import ELEMENT_TYPES, ScanError
 from wisp.discovery.policy import ScanPolicy
 from wisp.discovery.render.json import report_to_dict
 from wisp.discovery.scanner import ScanOptions, scan
-from wisp.discovery.worker import FileScanner, Limits, Outcome
+from wisp.discovery.worker import FileScanner, Outcome
 from wisp.hookspecs import hookimpl
-from wisp.plugins import detector_classes, extractor_classes, plugin_manager
+from wisp.plugins import plugin_manager
 
 #: Made-up values; the SSN passes the SSA's rules and the Visa number the Luhn check.
 PI_CSV = b"name,ssn,card\nJohn Smith,123-45-6788,4556 7375 8689 9855\n"
@@ -43,35 +43,9 @@ FILE_KEYS = {
 }
 
 
-#: One FileScanner per configuration for the whole module: scan() builds one per call, and its
-#: Hyperscan compile (~0.1 s) would otherwise dominate these tests. Same class, same results.
-_SCANNERS: dict[tuple[object, ...], FileScanner] = {}
-#: A fixed installation key, so that scanners can be shared between tests.
-_KEY_HEX = bytes(range(32)).hex()
-
-
-def _shared_scanner(key: bytes, limits: Limits, ignore: frozenset[str]) -> FileScanner:
-    config = (key, limits, ignore, detector_classes(), extractor_classes())
-    if config not in _SCANNERS:
-        _SCANNERS[config] = FileScanner(key, limits, ignore)
-    return _SCANNERS[config]
-
-
-def _install_key(home: Path) -> None:
-    home.mkdir(mode=0o700, parents=True)
-    key = home / KEY_FILE
-    key.write_text(_KEY_HEX + "\n", encoding="ascii")
-    key.chmod(0o600)
-
-
 @pytest.fixture(autouse=True)
-def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in list(os.environ):
-        if name.startswith("WISP_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("WISP_HOME", str(tmp_path / "home"))
-    _install_key(tmp_path / "home")
-    monkeypatch.setattr("wisp.discovery.scanner.FileScanner", _shared_scanner)
+def _isolated_env(wisp_home: Path) -> None:
+    """Every test runs in its own wisp home (see tests/conftest.py)."""
 
 
 @pytest.fixture

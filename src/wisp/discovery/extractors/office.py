@@ -329,6 +329,18 @@ def _legacy(data: bytes, ctx: ExtractContext, what: str) -> Iterator[Unit | Memb
     raise ExtractError(f"not a valid {what}")
 
 
+def _main_document(
+    data: bytes, ctx: ExtractContext, what: str, tag: str
+) -> tuple[zipfile.ZipFile, str, etree._Element]:
+    """The package, the name of its main part, and that part's root, which must be `tag`."""
+    zf = open_package(data, ctx, what)
+    main = main_part(zf, what)
+    root = xml_part(zf, main, what)
+    if root is None or root.tag != tag:
+        raise ExtractError(f"not a valid {what}")
+    return zf, main, root
+
+
 #: Parts of a Word document besides its body, by the tail of their relationship type.
 _WORD_PARTS = ("header", "footer", "footnotes", "endnotes", "comments")
 
@@ -344,11 +356,7 @@ class DocxExtractor(Extractor):
         if data.startswith(OLE_MAGIC):
             yield from _legacy(data, ctx, what)
             return
-        zf = open_package(data, ctx, what)
-        main = main_part(zf, what)
-        root = xml_part(zf, main, what)
-        if root is None or root.tag != f"{_W}document":
-            raise ExtractError(f"not a valid {what}")
+        zf, main, root = _main_document(data, ctx, what, f"{_W}document")
         body = _walk(root, _WORDML)
         unit = _prose(body.lines)
         if unit is not None:
@@ -377,11 +385,7 @@ class PptxExtractor(Extractor):
         if data.startswith(OLE_MAGIC):
             yield from _legacy(data, ctx, what)
             return
-        zf = open_package(data, ctx, what)
-        main = main_part(zf, what)
-        root = xml_part(zf, main, what)
-        if root is None or root.tag != f"{_P}presentation":
-            raise ExtractError(f"not a valid {what}")
+        zf, main, root = _main_document(data, ctx, what, f"{_P}presentation")
         targets = {rid: target for rid, _type, target in relationships(zf, main, what)}
         slide_ids = root.iterfind(f"{_P}sldIdLst/{_P}sldId")
         slides = [targets.get(el.get(_R_ID, ""), "") for el in slide_ids]
