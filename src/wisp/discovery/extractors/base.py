@@ -38,5 +38,10 @@ class Extractor:
         """Whether the first bytes of a file look like this format."""
         return any(head.startswith(magic) for magic in self.MAGIC)
 
+    def claims(self, head: bytes) -> bool:
+        """Whether a file named with one of `EXTENSIONS` is really this format; an extractor
+        whose extension other formats share too (".msg") looks at the first bytes."""
+        return True
+
     def extract(self, data: bytes, ctx: ExtractContext) -> Iterator[Unit | Member]:
         raise NotImplementedError

@@ -21,6 +21,7 @@ from typing import Any
 
 from wisp.discovery.extractors.archive import member_path
 from wisp.discovery.extractors.base import ExtractContext, Extractor
+from wisp.discovery.extractors.office import OLE_MAGIC
 from wisp.discovery.extractors.text import HtmlExtractor, decode_text
 from wisp.discovery.models import Member, Unit
 from wisp.errors import ExtractError, LimitExceeded
@@ -317,6 +318,10 @@ class MsgExtractor(Extractor):
 
     FORMAT = "msg"
     EXTENSIONS = (".msg",)
+
+    def claims(self, head: bytes) -> bool:
+        # ".msg" also names gettext and Tcl message catalogs, which are text.
+        return head.startswith(OLE_MAGIC)
 
     def extract(self, data: bytes, ctx: ExtractContext) -> Iterator[Unit | Member]:
         try:

@@ -44,7 +44,7 @@ class ExtractorRegistry:
         parts = lower.split(".")
         for i in range(1, len(parts)):
             ex = self._by_ext.get("." + ".".join(parts[i:]))
-            if ex is not None:
+            if ex is not None and ex.claims(head):
                 return ex
         for ex in self.extractors:
             if ex.sniff(head):
