@@ -3,7 +3,7 @@
 import os
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["Settings", "default_home"]
@@ -18,7 +18,10 @@ def default_home() -> Path:
 class Settings(BaseSettings):
     """wisp's settings; each field is also the environment variable `WISP_<NAME>`."""
 
-    model_config = SettingsConfigDict(env_prefix="WISP_", extra="ignore", frozen=True)
+    # Errors never echo the input: WISP_DATABASE_URL may carry a password.
+    model_config = SettingsConfigDict(
+        env_prefix="WISP_", extra="ignore", frozen=True, hide_input_in_errors=True
+    )
 
     home: Path = Field(default_factory=default_home, description="State directory (keys, caches).")
     workers: int = Field(
@@ -38,11 +41,94 @@ class Settings(BaseSettings):
     archive_max_bytes: int = Field(
         default=1024 * 1024 * 1024, gt=0, description="Total uncompressed bytes per archive."
     )
+    # Identity and access (17.04(1), 17.04(2)); the reasons for each default are in wisp.identity.
+    password_min_length: int = Field(
+        default=12, ge=8, le=64, description="Shortest password accepted, in characters."
+    )
+    lockout_threshold: int = Field(
+        default=5, ge=2, le=100, description="Counted failed sign-ins that lock an account."
+    )
+    lockout_window_minutes: int = Field(
+        default=15, gt=0, description="Failures older than this stop counting toward a lockout."
+    )
+    lockout_minutes: int = Field(
+        default=30, ge=0, description="How long a lockout lasts; 0: until an administrator unlocks."
+    )
+    throttle_free_failures: int = Field(
+        default=3, ge=1, description="Failures from one source before its backoff starts."
+    )
+    throttle_max_delay_seconds: int = Field(
+        default=900, gt=0, description="Longest wait imposed on one source between attempts."
+    )
+    throttle_reset_minutes: int = Field(
+        default=60, gt=0, description="A source with no failure for this long starts afresh."
+    )
+    session_idle_minutes: int = Field(
+        default=15, gt=0, description="A session unused for this long ends."
+    )
+    session_absolute_hours: int = Field(
+        default=12, gt=0, description="A session ends this long after sign-in, used or not."
+    )
+    api_token_max_days: int = Field(
+        default=90, gt=0, le=366, description="Longest lifetime an API token may be given."
+    )
+    # Storage and audit (17.03(2)(j), 17.04(4)); the reasons are in wisp.storage and wisp.audit.
+    database_url: SecretStr | None = Field(
+        default=None,
+        description=(
+            "Database URL, postgresql+psycopg://user:password@host/db for several app servers;"
+            " unset: SQLite in <home>/wisp.sqlite3. A secret: it may hold a password."
+        ),
+    )
+    audit_checkpoint_every: int = Field(
+        default=1000,
+        ge=0,
+        description="Sign an audit checkpoint after this many entries; 0: only on demand.",
+    )
 
     @field_validator("home")
     @classmethod
     def _expand(cls, value: Path) -> Path:
         return value.expanduser()
+
+    @field_validator("database_url")
+    @classmethod
+    def _database(cls, value: SecretStr | None) -> SecretStr | None:
+        # The message never repeats the URL: it may carry a password.
+        if value is None or not value.get_secret_value().strip():
+            return None
+        from wisp.storage.urls import normalize_database_url
+
+        return SecretStr(normalize_database_url(value.get_secret_value()))
+
+    # Cross-field rules sit on the later field, so that an error names a setting.
+    @field_validator("throttle_free_failures")
+    @classmethod
+    def _throttle_before_lockout(cls, value: int, info: ValidationInfo) -> int:
+        # One source alone must never be able to lock an account (see wisp.identity.lockout).
+        threshold = info.data.get("lockout_threshold")
+        if threshold is not None and value >= threshold:
+            raise ValueError("must be smaller than lockout_threshold")
+        return value
+
+    @field_validator("throttle_reset_minutes")
+    @classmethod
+    def _reset_outlasts(cls, value: int, info: ValidationInfo) -> int:
+        window = info.data.get("lockout_window_minutes")
+        delay = info.data.get("throttle_max_delay_seconds")
+        if window is not None and value < window:
+            raise ValueError("must be at least lockout_window_minutes")
+        if delay is not None and value * 60 <= delay:
+            raise ValueError("must be longer than throttle_max_delay_seconds")
+        return value
+
+    @field_validator("session_absolute_hours")
+    @classmethod
+    def _absolute_outlasts_idle(cls, value: int, info: ValidationInfo) -> int:
+        idle = info.data.get("session_idle_minutes")
+        if idle is not None and value * 60 < idle:
+            raise ValueError("must be at least session_idle_minutes")
+        return value
 
     def worker_count(self) -> int:
         """How many processes a scan uses."""

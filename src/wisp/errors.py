@@ -3,6 +3,20 @@
     WispError                  anything wisp reports to a user as one line
     ├── ConfigError            a setting or config file is wrong
     ├── KeyMaterialError       a key is missing, unreadable or has unsafe permissions
+    │   ├── UnknownKeyVersion  the key provider holds no key of that version
+    │   ├── WrongPassphrase    the passphrase does not open the keyring (or the file was altered)
+    │   └── ReadOnlyKeys       the provider cannot create a key version; rotate it at its source
+    ├── DecryptionError        a ciphertext failed to authenticate: wrong key, wrong place, tampered
+    │   └── Shredded           the record's data key was destroyed; its fields are gone for good
+    ├── PasswordRejected       a new password breaks the policy: the reasons, never the password
+    ├── CorruptCredential      a stored password hash, MFA secret or code hash is malformed
+    ├── PermissionDenied       the principal may not do this (deny by default)
+    │   ├── UnknownRole        a role name no registry defines: denied, loudly
+    │   └── UnknownPermission  a permission name wisp does not define: denied, loudly
+    ├── StorageError           the database cannot be reached, or its schema is not wisp's
+    ├── AuditError             the audit log cannot be written or trusted
+    │   ├── UnsafeAuditField   an audit field is not an id, enum, count or masked value
+    │   └── AuditTampered      the chain or its signed checkpoints do not verify
     └── ExtractError           a file could not be read as its format
         ├── EncryptedContent   the content is encrypted; not an error in a scan report
         └── LimitExceeded      an archive or document broke a safety limit (zip bomb, depth)
@@ -11,12 +25,26 @@ Messages never carry personal information: they name the file and what was wrong
 """
 
 __all__ = [
+    "AuditError",
+    "AuditTampered",
     "ConfigError",
+    "CorruptCredential",
+    "DecryptionError",
     "EncryptedContent",
     "ExtractError",
     "KeyMaterialError",
     "LimitExceeded",
+    "PasswordRejected",
+    "PermissionDenied",
+    "ReadOnlyKeys",
+    "Shredded",
+    "StorageError",
+    "UnknownKeyVersion",
+    "UnknownPermission",
+    "UnknownRole",
+    "UnsafeAuditField",
     "WispError",
+    "WrongPassphrase",
 ]
 
 
@@ -30,6 +58,62 @@ class ConfigError(WispError):
 
 class KeyMaterialError(WispError):
     """A key is missing, unreadable, or stored unsafely."""
+
+
+class UnknownKeyVersion(KeyMaterialError):
+    """The key provider holds no key of the version a ciphertext names."""
+
+
+class WrongPassphrase(KeyMaterialError):
+    """The passphrase does not open the keyring, or the keyring file was altered."""
+
+
+class ReadOnlyKeys(KeyMaterialError):
+    """The key provider cannot create a key version; it must be rotated where it is kept."""
+
+
+class DecryptionError(WispError):
+    """A ciphertext failed to authenticate: wrong key, wrong record or field, or tampered."""
+
+
+class Shredded(DecryptionError):
+    """The record's data key was destroyed (crypto-shredding); its fields cannot be recovered."""
+
+
+class PasswordRejected(WispError):
+    """A new password breaks the password policy; the message lists why, never the password."""
+
+
+class CorruptCredential(WispError):
+    """A stored password hash, MFA secret or recovery-code hash is malformed; sign-in fails."""
+
+
+class PermissionDenied(WispError):
+    """The principal lacks the permission; anything not granted is denied."""
+
+
+class UnknownRole(PermissionDenied):
+    """A role name that no role registry defines; treated as a denial, never ignored."""
+
+
+class UnknownPermission(PermissionDenied):
+    """A permission name that wisp does not define; treated as a denial, never ignored."""
+
+
+class StorageError(WispError):
+    """The database cannot be reached, or its schema is not the one this wisp expects."""
+
+
+class AuditError(WispError):
+    """The audit log cannot be written, read or trusted."""
+
+
+class UnsafeAuditField(AuditError):
+    """An audit field is not an id, enum, count or masked value; it might carry PI."""
+
+
+class AuditTampered(AuditError):
+    """The audit chain or its signed checkpoints do not verify: fail closed."""
 
 
 class ExtractError(WispError):

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from wisp.discovery.detectors.base import Detector, NameDetector
     from wisp.discovery.extractors.base import Extractor
     from wisp.discovery.render.base import Renderer
+    from wisp.vault.keys import KeyProvider
 
 __all__ = ["PROJECT", "hookimpl", "hookspec"]
 
@@ -38,4 +39,10 @@ def wisp_extractors() -> list[type[Extractor]]:
 @hookspec
 def wisp_report_formats() -> list[type[Renderer]]:
     """Report renderers this plugin adds (`--format NAME`)."""
+    raise NotImplementedError
+
+
+@hookspec
+def wisp_key_providers() -> list[type[KeyProvider]]:
+    """Vault key providers this plugin adds (HashiCorp Vault transit, a cloud KMS), by `NAME`."""
     raise NotImplementedError

@@ -20,6 +20,7 @@ _BUILTINS = (
     "wisp.discovery.detectors",
     "wisp.discovery.extractors",
     "wisp.discovery.render",
+    "wisp.vault",
 )
 
 

@@ -1,0 +1,189 @@
+"""17.04(4), 17.03(2)(h),(j): the audit log: record events, sign checkpoints, verify the chain.
+
+Every write takes the head lock, so entries are numbered 1, 2, 3... with no gap, each chained to
+the one before by an HMAC. Checkpoints sign the head into a file outside the database; `verify`
+checks the chain, the head row and every checkpoint, and names what it finds by sequence number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from wisp.audit import repository
+from wisp.audit.chain import GENESIS, Checkpoint, StoredEntry, chain_mac, sign_checkpoint
+from wisp.audit.checkpoints import CHECKPOINT_DIR, CheckpointFile
+from wisp.audit.events import AuditEvent
+from wisp.audit.keys import AuditKeys, load_or_create_audit_keys
+from wisp.audit.verify import (
+    ChainWalk,
+    VerifyReport,
+    check_checkpoints,
+    check_head,
+    line_digest,
+    parse_checkpoints,
+    walk_chain,
+)
+from wisp.errors import AuditError, AuditTampered
+from wisp.storage.engine import WRITE_LOCK, is_sqlite
+from wisp.storage.session import SessionFactory, transaction
+
+if TYPE_CHECKING:
+    from wisp.config import Settings
+
+__all__ = ["AuditLog"]
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class AuditLog:
+    """The audit log of one installation, over one database and one checkpoint directory."""
+
+    def __init__(
+        self,
+        sessions: SessionFactory,
+        keys: AuditKeys,
+        checkpoint_dir: Path,
+        *,
+        clock: Callable[[], datetime] = _utc_now,
+        checkpoint_every: int = 0,
+    ) -> None:
+        self._sessions = sessions
+        self._keys = keys
+        self._file = CheckpointFile(checkpoint_dir)
+        self._clock = clock
+        self._every = checkpoint_every
+
+    @classmethod
+    def open(
+        cls, settings: Settings, sessions: SessionFactory, keys: AuditKeys | None = None
+    ) -> AuditLog:
+        """The log as `settings` configure it; keys from the state directory unless given."""
+        return cls(
+            sessions,
+            keys or load_or_create_audit_keys(settings.home),
+            settings.home / CHECKPOINT_DIR,
+            checkpoint_every=settings.audit_checkpoint_every,
+        )
+
+    @property
+    def checkpoint_path(self) -> Path:
+        """The file the signed checkpoints are appended to."""
+        return self._file.path
+
+    def _now(self) -> datetime:
+        now = self._clock()
+        if now.tzinfo is None or now.utcoffset() is None:
+            raise AuditError("the audit clock gave a time without a zone")
+        return now.astimezone(UTC)
+
+    def record(self, event: AuditEvent, *, session: Session | None = None) -> int:
+        """Append `event`; its sequence number. Alone, or inside `session`'s transaction.
+
+        Inside a caller's session the entry commits (or not) with the caller's change; on SQLite
+        that session must have been opened with `transaction(..., write=True)`. Automatic
+        checkpoints follow only entries recorded alone.
+        """
+        if session is not None:
+            connection = session.connection()
+            if is_sqlite(connection) and not connection.get_execution_options().get(WRITE_LOCK):
+                # Reading the head in a deferred transaction, then writing, fails at random
+                # under load on SQLite; refuse every time instead.
+                raise AuditError("on SQLite, record in a session from transaction(..., write=True)")
+            return self._append(session, event)
+        try:
+            with transaction(self._sessions, write=True) as own:
+                sequence = self._append(own, event)
+        except SQLAlchemyError as exc:
+            raise AuditError(f"cannot write the audit log ({type(exc).__name__})") from exc
+        if self._every and sequence % self._every == 0:
+            self.checkpoint()
+        return sequence
+
+    def _append(self, session: Session, event: AuditEvent) -> int:
+        columns = event.columns()
+        head = repository.lock_head(session)
+        draft = StoredEntry(
+            sequence=head.sequence + 1,
+            occurred_at=self._now(),
+            prev_hash=head.mac,
+            mac="",
+            **columns,
+        )
+        entry = replace(draft, mac=chain_mac(self._keys.hmac_key, head.mac, draft))
+        repository.append(session, head, entry)
+        return entry.sequence
+
+    def checkpoint(self) -> Checkpoint:
+        """Sign the chain's head into the checkpoint file, once the entries since the last verify.
+
+        AuditTampered, and nothing signed, if the entries since the last checkpoint do not
+        verify: a signature must never bless a tampered chain.
+        """
+        return self._file.append(self._next_checkpoint)
+
+    def _next_checkpoint(self, lines: list[str]) -> Checkpoint:
+        valid, findings = parse_checkpoints(lines, self._keys.public_key())
+        if findings:
+            raise AuditTampered(findings[0].describe())
+        start = (valid[-1].sequence, valid[-1].head) if valid else (0, GENESIS)
+        with transaction(self._sessions) as session:
+            if start[0]:
+                signed = repository.entry_at(session, start[0])
+                if signed is None or signed.mac != start[1]:
+                    raise AuditTampered(f"entry {start[0]} no longer matches its signed checkpoint")
+            walk = walk_chain(
+                repository.iter_entries(session, after=start[0]),
+                self._keys.hmac_key,
+                mac_exists=partial(repository.mac_exists, session),
+                highest=repository.highest_sequence(session),
+                start=start,
+            )
+        if walk.finding is not None:
+            raise AuditTampered(walk.finding.describe())
+        previous = line_digest(lines[-1]) if lines else ""
+        return sign_checkpoint(
+            self._keys.signing_key, walk.last_sequence, walk.last_mac, self._now(), previous
+        )
+
+    def verify(self) -> VerifyReport:
+        """Check every entry, the head row and every checkpoint; the report names each problem."""
+        # Checkpoints, then the head, then the entries: a writer running meanwhile only adds
+        # entries after what was read before, so it can never look like a truncation.
+        checkpoints, findings = parse_checkpoints(self._file.lines(), self._keys.public_key())
+        with transaction(self._sessions) as session:
+            head = repository.read_head(session)
+            walk = self._walk(session, head, [c.sequence for c in checkpoints])
+        chain = [walk.finding] if walk.finding is not None else []
+        return VerifyReport(
+            entries=walk.entries,
+            last_sequence=walk.last_sequence,
+            checkpoints=len(checkpoints),
+            findings=(
+                *chain,
+                *check_head(head, walk),
+                *check_checkpoints(checkpoints, walk),
+                *findings,
+            ),
+        )
+
+    def _walk(self, session: Session, head: tuple[int, str] | None, signed: list[int]) -> ChainWalk:
+        head_sequence = head[0] if head is not None else None
+        highest = max([repository.highest_sequence(session), head_sequence or 0, *signed])
+        return walk_chain(
+            repository.iter_entries(session),
+            self._keys.hmac_key,
+            mac_exists=partial(repository.mac_exists, session),
+            highest=highest,
+            head_sequence=head_sequence,
+            watch={*signed, *([head_sequence] if head_sequence else [])},
+        )

@@ -1,0 +1,111 @@
+"""17.03(2)(j): the one place that opens the database: SQLite in the state directory, or PostgreSQL.
+
+SQLite runs in WAL mode with foreign keys on and a busy timeout, and every transaction is begun
+by wisp itself, so that a writer can take the write lock up front (`BEGIN IMMEDIATE`).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.exc import SQLAlchemyError
+
+from wisp.errors import StorageError
+
+if TYPE_CHECKING:
+    from wisp.config import Settings
+
+__all__ = [
+    "BUSY_TIMEOUT_MS",
+    "SQLITE_FILE",
+    "WRITE_LOCK",
+    "check_connection",
+    "database_url",
+    "describe",
+    "is_sqlite",
+    "make_engine",
+]
+
+SQLITE_FILE = "wisp.sqlite3"
+#: How long a SQLite writer waits for another's lock before failing, in milliseconds.
+BUSY_TIMEOUT_MS = 30_000
+#: Execution option: begin this connection's transaction holding the database's write lock.
+WRITE_LOCK = "wisp_write_lock"
+
+
+def database_url(settings: Settings) -> URL:
+    """`WISP_DATABASE_URL` if set (validated already), else SQLite in the state directory."""
+    if settings.database_url is not None:
+        return make_url(settings.database_url.get_secret_value())
+    return URL.create("sqlite+pysqlite", database=str(settings.home / SQLITE_FILE))
+
+
+def _prepare_sqlite_file(path: Path) -> None:
+    # The file holds the vault's ciphertexts and the audit log: 0600 from its first byte.
+    # SQLite gives its -wal and -shm files the same mode as the database file.
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        raise StorageError(f"cannot create database {path}: {exc.strerror}") from exc
+
+
+def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    # The driver's own transaction handling begins late and cannot take the write lock up
+    # front; switch it off and let `_on_sqlite_begin` begin every transaction instead.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    finally:
+        cursor.close()
+
+
+def _on_sqlite_begin(connection: Connection) -> None:
+    # A deferred transaction that reads, then writes, fails with SQLITE_BUSY when another
+    # writer committed in between; a writer must hold the lock from its first statement.
+    immediate = connection.get_execution_options().get(WRITE_LOCK, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def make_engine(settings: Settings, **options: Any) -> Engine:
+    """The engine for `settings`; `options` go to `create_engine` (tests set pool sizes)."""
+    url = database_url(settings)
+    if url.get_backend_name() == "sqlite":
+        if url.database and url.database != ":memory:":
+            _prepare_sqlite_file(Path(url.database))
+        engine = create_engine(url, **options)
+        event.listen(engine, "connect", _on_sqlite_connect)
+        event.listen(engine, "begin", _on_sqlite_begin)
+        return engine
+    options.setdefault("pool_pre_ping", True)
+    options.setdefault("connect_args", {"application_name": "wisp"})
+    return create_engine(url, **options)
+
+
+def is_sqlite(engine: Engine | Connection) -> bool:
+    """Whether `engine` (or connection) talks to SQLite."""
+    return engine.dialect.name == "sqlite"
+
+
+def describe(engine: Engine) -> str:
+    """The engine's URL without its password, for messages."""
+    return engine.url.render_as_string(hide_password=True)
+
+
+def check_connection(engine: Engine) -> None:
+    """StorageError, naming the database but never its password, if it cannot be reached."""
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except SQLAlchemyError as exc:
+        reason = type(getattr(exc, "orig", None) or exc).__name__
+        raise StorageError(f"cannot reach the database {describe(engine)} ({reason})") from exc

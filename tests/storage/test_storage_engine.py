@@ -1,0 +1,119 @@
+"""The engine: SQLite in the state directory (WAL, foreign keys, busy timeout), or PostgreSQL."""
+
+from __future__ import annotations
+
+import sqlite3
+import stat
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from wisp_testdb import Database
+
+from wisp.config import Settings
+from wisp.errors import StorageError
+from wisp.storage.engine import (
+    BUSY_TIMEOUT_MS,
+    SQLITE_FILE,
+    check_connection,
+    database_url,
+    describe,
+    is_sqlite,
+    make_engine,
+)
+from wisp.storage.session import make_session_factory, transaction
+
+
+def test_sqlite_by_default_in_the_state_directory(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    settings = Settings(home=home)
+    engine = make_engine(settings)
+    try:
+        with engine.connect() as connection:
+            pragmas = [
+                connection.exec_driver_sql(f"PRAGMA {name}").scalar()
+                for name in ("journal_mode", "foreign_keys", "busy_timeout")
+            ]
+    finally:
+        engine.dispose()
+
+    assert database_url(settings).database == str(home / SQLITE_FILE)
+    assert is_sqlite(engine)
+    assert pragmas == ["wal", 1, BUSY_TIMEOUT_MS]
+    assert stat.S_IMODE((home / SQLITE_FILE).stat().st_mode) == 0o600
+    assert stat.S_IMODE(home.stat().st_mode) == 0o700
+
+
+def test_database_url_setting_selects_postgresql(tmp_path: Path) -> None:
+    settings = Settings(home=tmp_path, database_url="postgresql://wisp:s3cret-pw@db.internal/wisp")
+    engine = make_engine(settings)
+
+    assert engine.dialect.name == "postgresql"
+    assert engine.dialect.driver == "psycopg"
+    assert "s3cret-pw" not in describe(engine)
+    assert not (tmp_path / SQLITE_FILE).exists()
+    engine.dispose()
+
+
+def test_unreachable_database_is_one_line_without_the_password(tmp_path: Path) -> None:
+    settings = Settings(home=tmp_path, database_url="postgresql://wisp:s3cret-pw@127.0.0.1:9/wisp")
+    engine = make_engine(settings, connect_args={"connect_timeout": 2})
+
+    with pytest.raises(
+        StorageError, match=r"cannot reach the database .*127\.0\.0\.1:9/wisp"
+    ) as exc:
+        check_connection(engine)
+    assert "s3cret-pw" not in str(exc.value)
+    engine.dispose()
+
+
+def test_reachable_database_passes_the_check(database: Database) -> None:
+    check_connection(database.engine)
+
+
+def test_write_transaction_holds_the_sqlite_write_lock_from_its_first_statement(
+    tmp_path: Path,
+) -> None:
+    engine = make_engine(Settings(home=tmp_path))
+    sessions = make_session_factory(engine)
+    other = sqlite3.connect(tmp_path / SQLITE_FILE, timeout=0, isolation_level=None)
+    try:
+        with transaction(sessions, write=True) as session:
+            session.execute(text("SELECT 1"))  # only a read, yet the lock is held
+            with pytest.raises(sqlite3.OperationalError, match="locked"):
+                other.execute("BEGIN IMMEDIATE")
+        other.execute("BEGIN IMMEDIATE")  # released at commit
+        other.execute("ROLLBACK")
+    finally:
+        other.close()
+        engine.dispose()
+
+
+def test_read_transaction_leaves_the_sqlite_write_lock_free(tmp_path: Path) -> None:
+    engine = make_engine(Settings(home=tmp_path))
+    sessions = make_session_factory(engine)
+    other = sqlite3.connect(tmp_path / SQLITE_FILE, timeout=0, isolation_level=None)
+    try:
+        with transaction(sessions) as session:
+            session.execute(text("SELECT 1"))
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+    finally:
+        other.close()
+        engine.dispose()
+
+
+def test_transaction_commits_on_success_and_rolls_back_on_error(database: Database) -> None:
+    database.execute("CREATE TABLE scratch (n INTEGER)")
+    with transaction(database.sessions) as session:
+        session.execute(text("INSERT INTO scratch VALUES (1)"))
+
+    def failing() -> None:
+        with transaction(database.sessions) as session:
+            session.execute(text("INSERT INTO scratch VALUES (2)"))
+            raise RuntimeError("abandon")
+
+    with pytest.raises(RuntimeError):
+        failing()
+
+    assert database.execute("SELECT n FROM scratch") == [(1,)]
