@@ -8,8 +8,6 @@ to verify. Keep a copy of `audit-signing.pub` (and of the checkpoints) away from
 from __future__ import annotations
 
 import os
-import secrets
-import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +15,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from wisp.errors import KeyMaterialError
+from wisp.secretfile import load_or_create_secret
 
 __all__ = [
     "HMAC_KEY_FILE",
@@ -64,34 +63,16 @@ def _create(path: Path, text: str, mode: int) -> None:
         os.fsync(handle.fileno())
 
 
-def _read_secret(path: Path) -> bytes:
-    try:
-        mode = path.stat().st_mode
-        text = path.read_text(encoding="ascii").strip()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise KeyMaterialError(f"cannot read audit key {path}") from exc
-    if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        raise KeyMaterialError(f"audit key {path} is open to others; chmod 600 it")
-    try:
-        secret = bytes.fromhex(text)
-    except ValueError as exc:
-        raise KeyMaterialError(f"audit key {path} is not 64 hex digits") from exc
-    if len(secret) != 32:
-        raise KeyMaterialError(f"audit key {path} is not 64 hex digits")
-    return secret
-
-
 def load_or_create_audit_keys(home: Path) -> AuditKeys:
     """The installation's audit keys under `home`, created (0600) on first use."""
     try:
         home.mkdir(parents=True, exist_ok=True, mode=0o700)
     except OSError as exc:
         raise KeyMaterialError(f"cannot create {home}: {exc.strerror}") from exc
-    _create(home / HMAC_KEY_FILE, secrets.token_hex(32), 0o600)
-    _create(home / SIGNING_KEY_FILE, secrets.token_hex(32), 0o600)
+    signing = load_or_create_secret(home / SIGNING_KEY_FILE, "audit key")
     keys = AuditKeys(
-        hmac_key=_read_secret(home / HMAC_KEY_FILE),
-        signing_key=Ed25519PrivateKey.from_private_bytes(_read_secret(home / SIGNING_KEY_FILE)),
+        hmac_key=load_or_create_secret(home / HMAC_KEY_FILE, "audit key"),
+        signing_key=Ed25519PrivateKey.from_private_bytes(signing),
     )
     public = keys.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw).hex()
     _create(home / PUBLIC_KEY_FILE, public, 0o644)
