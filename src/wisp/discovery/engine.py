@@ -65,9 +65,11 @@ class Matcher:
 
     def __init__(self, detectors: Sequence[Detector], *, use_hyperscan: bool = True) -> None:
         self.detectors = tuple(detectors)
+        # One context pattern per detector, shared by its slots and the header checks.
+        self._context = [context_regex(d.CONTEXT) for d in self.detectors]
         self.slots = tuple(
-            _Slot(d, p, re.compile(p.regex.encode()), context_regex(d.CONTEXT))
-            for d in self.detectors
+            _Slot(d, p, re.compile(p.regex.encode()), self._context[i])
+            for i, d in enumerate(self.detectors)
             for p in d.PATTERNS
         )
         self._use_hs = use_hyperscan
@@ -116,7 +118,7 @@ class Matcher:
             return {}
         flags: dict[int, list[bool]] = {}
         for d in self._gated:
-            rx = context_regex(self.detectors[d].CONTEXT)
+            rx = self._context[d]
             row = [bool(rx and rx.search(header_words(h))) for h in unit.columns]
             if any(row):
                 flags[d] = row
@@ -155,7 +157,7 @@ class Matcher:
         found: list[Candidate] = []
         for index, group in itertools.groupby(hits, key=_FIRST):
             slot = self.slots[index]
-            starts = list(dict.fromkeys(map(_SECOND, group)))  # one per start, in order
+            starts = list(dict.fromkeys(map(_START, group)))  # one per start, in order
             if slot.pattern.needs_context:
                 owner = self._owner[index]
                 labelled = self._labelled(unit, starts, headers.get(owner))
@@ -276,9 +278,9 @@ def _windows(words: list[int], size: int) -> list[tuple[int, int]]:
 
 _new_candidate = functools.partial(tuple.__new__, Candidate)
 _FIRST = operator.itemgetter(0)
+#: Position 1 is the start both of a prefilter hit and of a Candidate.
 _START = operator.itemgetter(1)
 _END = operator.itemgetter(2)
-_SECOND = operator.itemgetter(1)
 _GROUP = operator.methodcaller("group")
 
 
