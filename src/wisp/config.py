@@ -80,6 +80,17 @@ class Settings(BaseSettings):
             " unset: SQLite in <home>/wisp.sqlite3. A secret: it may hold a password."
         ),
     )
+    key_provider: str = Field(
+        default="file",
+        description=(
+            "Where the vault's root keys live: file (the keyring made by wisp init), env"
+            " (WISP_MASTER_KEY), or a provider a plugin adds."
+        ),
+    )
+    key_passphrase_file: Path | None = Field(
+        default=None,
+        description="File holding the keyring's passphrase (e.g. a systemd credential).",
+    )
     audit_checkpoint_every: int = Field(
         default=1000,
         ge=0,

@@ -10,9 +10,17 @@
     │   └── Shredded           the record's data key was destroyed; its fields are gone for good
     ├── PasswordRejected       a new password breaks the policy: the reasons, never the password
     ├── CorruptCredential      a stored password hash, MFA secret or code hash is malformed
+    ├── AuthError              a sign-in, session or token was refused
+    │   ├── SignInFailed       wrong name, password or code, locked, disabled: one message
+    │   ├── Throttled          this source must wait before its next attempt
+    │   └── SessionInvalid     the session or token is unknown, expired, revoked, or its user is off
     ├── PermissionDenied       the principal may not do this (deny by default)
     │   ├── UnknownRole        a role name no registry defines: denied, loudly
     │   └── UnknownPermission  a permission name wisp does not define: denied, loudly
+    ├── NotFound               no such user, role, collection, record or alert
+    ├── Conflict               it exists already, or it changed since it was read
+    ├── InvalidInput           a request or file is malformed: what was wrong, never the value
+    ├── MailError              an alert could not be handed to the SMTP server
     ├── StorageError           the database cannot be reached, or its schema is not wisp's
     ├── AuditError             the audit log cannot be written or trusted
     │   ├── UnsafeAuditField   an audit field is not an id, enum, count or masked value
@@ -27,18 +35,26 @@ Messages never carry personal information: they name the file and what was wrong
 __all__ = [
     "AuditError",
     "AuditTampered",
+    "AuthError",
     "ConfigError",
+    "Conflict",
     "CorruptCredential",
     "DecryptionError",
     "EncryptedContent",
     "ExtractError",
+    "InvalidInput",
     "KeyMaterialError",
     "LimitExceeded",
+    "MailError",
+    "NotFound",
     "PasswordRejected",
     "PermissionDenied",
     "ReadOnlyKeys",
+    "SessionInvalid",
     "Shredded",
+    "SignInFailed",
     "StorageError",
+    "Throttled",
     "UnknownKeyVersion",
     "UnknownPermission",
     "UnknownRole",
@@ -88,6 +104,27 @@ class CorruptCredential(WispError):
     """A stored password hash, MFA secret or recovery-code hash is malformed; sign-in fails."""
 
 
+class AuthError(WispError):
+    """A sign-in, session or API token was refused."""
+
+
+class SignInFailed(AuthError):
+    """The sign-in failed. One message whatever the cause (unknown user, wrong password or code,
+    locked or disabled account), so that it tells an attacker nothing about the account."""
+
+
+class Throttled(AuthError):
+    """This source has failed too often and must wait `retry_after` seconds."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class SessionInvalid(AuthError):
+    """The session or token is unknown, expired or revoked, or its user is disabled."""
+
+
 class PermissionDenied(WispError):
     """The principal lacks the permission; anything not granted is denied."""
 
@@ -98,6 +135,22 @@ class UnknownRole(PermissionDenied):
 
 class UnknownPermission(PermissionDenied):
     """A permission name that wisp does not define; treated as a denial, never ignored."""
+
+
+class NotFound(WispError):
+    """No such user, role, collection, record or alert (or the caller may not know of it)."""
+
+
+class Conflict(WispError):
+    """It exists already, or it changed since it was read."""
+
+
+class InvalidInput(WispError):
+    """A request, field value or file is malformed; the message names what, never the value."""
+
+
+class MailError(WispError):
+    """An alert could not be handed to the SMTP server; the alert itself is kept."""
 
 
 class StorageError(WispError):

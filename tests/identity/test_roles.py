@@ -25,10 +25,18 @@ def _principal(*roles: str) -> Principal:
 
 #: What each built-in role may do (whole collections and fields); anything else is denied.
 EXPECTED = {
-    "admin": {P.USERS_MANAGE, P.AUDIT_READ},
-    "officer": {P.RECORDS_READ, P.RECORDS_WRITE, P.RECORDS_REVEAL, P.RECORDS_EXPORT, P.AUDIT_READ},
+    "admin": {P.USERS_MANAGE, P.KEYS_MANAGE, P.AUDIT_READ, P.ALERTS_READ},
+    "officer": {
+        P.RECORDS_READ,
+        P.RECORDS_WRITE,
+        P.RECORDS_REVEAL,
+        P.RECORDS_EXPORT,
+        P.COLLECTIONS_MANAGE,
+        P.AUDIT_READ,
+        P.ALERTS_READ,
+    },
     "clerk": {P.RECORDS_READ, P.RECORDS_WRITE},
-    "auditor": {P.AUDIT_READ},
+    "auditor": {P.AUDIT_READ, P.ALERTS_READ},
 }
 
 
@@ -60,7 +68,14 @@ def test_mfa_is_required_of_administrators_and_of_whoever_may_reveal(role: str, 
 
 
 def test_mfa_permissions() -> None:
-    assert {P.USERS_MANAGE, P.RECORDS_REVEAL, P.RECORDS_EXPORT} == MFA_PERMISSIONS
+    expected = {
+        P.USERS_MANAGE,
+        P.KEYS_MANAGE,
+        P.COLLECTIONS_MANAGE,
+        P.RECORDS_REVEAL,
+        P.RECORDS_EXPORT,
+    }
+    assert expected == MFA_PERMISSIONS
 
 
 def test_no_roles_means_no_permissions() -> None:

@@ -36,8 +36,11 @@ class Permission(StrEnum):
     RECORDS_WRITE = "records:write"  # create, change and delete records
     RECORDS_REVEAL = "records:reveal"  # see a PI field unmasked (each reveal is audited)
     RECORDS_EXPORT = "records:export"  # export records with PI unmasked
+    COLLECTIONS_MANAGE = "collections:manage"  # define collections, fields, retention, canaries
     USERS_MANAGE = "users:manage"  # add, change, disable and unlock users; assign roles
+    KEYS_MANAGE = "keys:manage"  # rotate the vault's keys, reseal records
     AUDIT_READ = "audit:read"  # read the audit log
+    ALERTS_READ = "alerts:read"  # see alerts and acknowledge them
 
     @classmethod
     def parse(cls, name: str) -> Permission:
@@ -50,7 +53,13 @@ class Permission(StrEnum):
 
 #: Whoever holds one of these must have a second factor (17.04(1); ASVS 6.3.3 for level 2).
 MFA_PERMISSIONS: Final = frozenset(
-    {Permission.USERS_MANAGE, Permission.RECORDS_REVEAL, Permission.RECORDS_EXPORT}
+    {
+        Permission.USERS_MANAGE,
+        Permission.KEYS_MANAGE,
+        Permission.COLLECTIONS_MANAGE,
+        Permission.RECORDS_REVEAL,
+        Permission.RECORDS_EXPORT,
+    }
 )
 
 
@@ -104,7 +113,12 @@ BUILTIN_ROLES: Final[Mapping[str, Role]] = MappingProxyType(
         role.name: role
         for role in (
             _role(
-                "admin", "Manages users and roles.", Permission.USERS_MANAGE, Permission.AUDIT_READ
+                "admin",
+                "Manages users, roles and keys.",
+                Permission.USERS_MANAGE,
+                Permission.KEYS_MANAGE,
+                Permission.AUDIT_READ,
+                Permission.ALERTS_READ,
             ),
             _role(
                 "officer",
@@ -113,7 +127,9 @@ BUILTIN_ROLES: Final[Mapping[str, Role]] = MappingProxyType(
                 Permission.RECORDS_WRITE,
                 Permission.RECORDS_REVEAL,
                 Permission.RECORDS_EXPORT,
+                Permission.COLLECTIONS_MANAGE,
                 Permission.AUDIT_READ,
+                Permission.ALERTS_READ,
             ),
             _role(
                 "clerk",
@@ -121,7 +137,12 @@ BUILTIN_ROLES: Final[Mapping[str, Role]] = MappingProxyType(
                 Permission.RECORDS_READ,
                 Permission.RECORDS_WRITE,
             ),
-            _role("auditor", "Reads the audit log.", Permission.AUDIT_READ),
+            _role(
+                "auditor",
+                "Reads the audit log and alerts.",
+                Permission.AUDIT_READ,
+                Permission.ALERTS_READ,
+            ),
         )
     }
 )

@@ -38,7 +38,12 @@ __all__ = [
 
 #: Every module that defines tables on `Base`. A domain that adds tables adds its module here
 #: and a revision under migrations/versions/; a test checks both.
-MODEL_MODULES = ("wisp.audit.models",)
+MODEL_MODULES = (
+    "wisp.audit.models",
+    "wisp.identity.models",
+    "wisp.vault.models",
+    "wisp.audit.alert_models",
+)
 #: PostgreSQL advisory lock held while migrating, so that app servers starting together take turns.
 MIGRATION_LOCK_KEY = 0x77697370_6D696772  # "wispmigr"
 
