@@ -91,6 +91,27 @@ class Settings(BaseSettings):
         default=None,
         description="File holding the keyring's passphrase (e.g. a systemd credential).",
     )
+    # The server (17.04(3)): HTTPS unless on loopback or behind a declared TLS proxy.
+    bind: str = Field(default="127.0.0.1", description="Address wisp serve listens on.")
+    port: int = Field(default=8443, gt=0, lt=65536, description="Port wisp serve listens on.")
+    tls_cert_file: Path | None = Field(
+        default=None, description="Certificate chain (PEM); unset: <home>/tls/cert.pem from init."
+    )
+    tls_key_file: Path | None = Field(
+        default=None, description="Its private key (PEM, mode 0600); unset: <home>/tls/key.pem."
+    )
+    plain_http: bool = Field(
+        default=False,
+        description="Serve plain HTTP: only on a loopback address, or behind WISP_TRUSTED_PROXIES.",
+    )
+    trusted_proxies: str = Field(
+        default="",
+        description=(
+            "Comma-separated addresses of TLS-terminating proxies whose X-Forwarded-For and"
+            " X-Forwarded-Proto are believed."
+        ),
+    )
+    web_workers: int = Field(default=0, ge=0, description="Server processes; 0: one per core.")
     audit_checkpoint_every: int = Field(
         default=1000,
         ge=0,

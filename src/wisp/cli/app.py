@@ -6,6 +6,7 @@ import click
 
 from wisp import __version__
 from wisp.cli.scan import scan_command
+from wisp.cli.server import init_command, serve_command
 
 __all__ = ["cli"]
 
@@ -17,3 +18,5 @@ def cli() -> None:
 
 
 cli.add_command(scan_command)
+cli.add_command(init_command)
+cli.add_command(serve_command)
