@@ -2,9 +2,10 @@
 
 import os
 from pathlib import Path
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, ValidationInfo, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 __all__ = ["Settings", "default_home"]
 
@@ -117,6 +118,56 @@ class Settings(BaseSettings):
         ge=0,
         description="Sign an audit checkpoint after this many entries; 0: only on demand.",
     )
+    # Monitoring and alerts (17.04(4)); the reasons for each default are in wisp.audit.alerts.
+    smtp_host: str | None = Field(
+        default=None, description="SMTP server for alert e-mail; unset: alerts kept, not mailed."
+    )
+    smtp_port: int | None = Field(
+        default=None, gt=0, le=65535, description="SMTP port; unset: 587, 465 (tls) or 25 (none)."
+    )
+    smtp_security: Literal["starttls", "tls", "none"] = Field(
+        default="starttls", description="starttls, tls (implicit), or none (to loopback only)."
+    )
+    smtp_username: str | None = Field(default=None, description="SMTP user; unset: no login.")
+    smtp_password_file: Path | None = Field(
+        default=None,
+        validate_default=True,
+        description="File holding the SMTP password (first line); needed with smtp_username.",
+    )
+    smtp_timeout_seconds: int = Field(
+        default=10, gt=0, le=300, description="Give up on the SMTP server after this long."
+    )
+    alert_from: str | None = Field(
+        default=None, validate_default=True, description="Sender address of alert e-mail."
+    )
+    alert_to: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=(), validate_default=True, description="Comma-separated alert recipients."
+    )
+    business_hours: str = Field(
+        default="07:00-19:00", description="Working hours; sign-ins and reveals outside alert."
+    )
+    business_days: str = Field(default="mon-fri", description="Working days, e.g. mon-fri.")
+    timezone: str = Field(
+        default="America/New_York", description="IANA time zone of business hours and e-mails."
+    )
+    alert_failed_sign_ins: int = Field(
+        default=5, ge=2, description="Failed sign-ins per account or source that raise an alert."
+    )
+    alert_failed_sign_ins_minutes: int = Field(
+        default=15, gt=0, description="Window in which failed sign-ins are counted."
+    )
+    alert_reveals: int = Field(
+        default=20, ge=1, description="Reveals by one user above this many in the window alert."
+    )
+    alert_reveals_minutes: int = Field(
+        default=10, gt=0, description="Window in which one user's reveals are counted."
+    )
+    alert_export_records: int = Field(
+        default=100, ge=1, description="An export of more records than this is a bulk export."
+    )
+    alert_repeat_minutes: int = Field(
+        default=60, gt=0, description="An open alert absorbs repeats of itself for this long."
+    )
 
     @field_validator("home")
     @classmethod
@@ -160,6 +211,82 @@ class Settings(BaseSettings):
         idle = info.data.get("session_idle_minutes")
         if idle is not None and value * 60 < idle:
             raise ValueError("must be at least session_idle_minutes")
+        return value
+
+    @field_validator("smtp_host")
+    @classmethod
+    def _smtp_host(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if not all(c.isalnum() or c in ".-:_" for c in value.strip()):
+            raise ValueError("must be a host name or an IP address")
+        return value.strip()
+
+    @field_validator("smtp_security")
+    @classmethod
+    def _plain_only_to_loopback(cls, value: str, info: ValidationInfo) -> str:
+        from wisp.audit.mailer import is_loopback
+
+        host = info.data.get("smtp_host")
+        if value == "none" and host is not None and not is_loopback(host):
+            raise ValueError("none (no TLS) is allowed only to localhost or a loopback address")
+        return value
+
+    @field_validator("smtp_password_file")
+    @classmethod
+    def _login_needs_both(cls, value: Path | None, info: ValidationInfo) -> Path | None:
+        if (value is None) != (info.data.get("smtp_username") is None):
+            raise ValueError("must be set together with smtp_username")
+        return value
+
+    @field_validator("alert_from")
+    @classmethod
+    def _sender(cls, value: str | None, info: ValidationInfo) -> str | None:
+        from wisp.audit.mailer import parse_address
+
+        if value is None or not value.strip():
+            if info.data.get("smtp_host") is not None:
+                raise ValueError("must be set when smtp_host is")
+            return None
+        return parse_address(value)
+
+    @field_validator("alert_to", mode="before")
+    @classmethod
+    def _recipients(cls, value: object, info: ValidationInfo) -> tuple[str, ...]:
+        from wisp.audit.mailer import parse_address, parse_addresses
+
+        if isinstance(value, str):
+            recipients = parse_addresses(value)
+        elif isinstance(value, (list, tuple)):
+            recipients = tuple(parse_address(str(item)) for item in value)
+        else:
+            raise ValueError("must be comma-separated e-mail addresses")
+        if not recipients and info.data.get("smtp_host") is not None:
+            raise ValueError("must name at least one address when smtp_host is set")
+        return recipients
+
+    @field_validator("business_hours")
+    @classmethod
+    def _hours(cls, value: str) -> str:
+        from wisp.audit.alerts import parse_hours
+
+        parse_hours(value)
+        return value
+
+    @field_validator("business_days")
+    @classmethod
+    def _days(cls, value: str) -> str:
+        from wisp.audit.alerts import parse_days
+
+        parse_days(value)
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        from wisp.audit.alerts import parse_zone
+
+        parse_zone(value)
         return value
 
     def worker_count(self) -> int:

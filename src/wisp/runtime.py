@@ -11,8 +11,10 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
+from wisp.audit.alert_service import AlertService
 from wisp.audit.service import AuditLog
 from wisp.errors import ConfigError
+from wisp.identity.service import IdentityService
 from wisp.storage.engine import check_connection, make_engine
 from wisp.storage.migrate import require_current
 from wisp.storage.session import SessionFactory, make_session_factory
@@ -22,6 +24,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from wisp.config import Settings
+    from wisp.vault.service import VaultService
 
 __all__ = ["Runtime", "read_passphrase_file"]
 
@@ -86,6 +89,29 @@ class Runtime:
         return open_provider(self.settings.key_provider, context)
 
     # Services are added below, one cached property each (identity, vault, alerts).
+
+    @cached_property
+    def identity(self) -> IdentityService:
+        """Users, roles, sign-in, MFA, sessions and API tokens; the keyring opens only for MFA."""
+        return IdentityService(self.sessions, self.audit, self.settings, lambda: self.keys)
+
+    @cached_property
+    def vault(self) -> VaultService:
+        """Collections and sealed records; opens the keyring (KeyMaterialError if missing)."""
+        from wisp.vault.service import VaultService
+
+        return VaultService(self.sessions, self.audit, self.keys)
+
+    @cached_property
+    def alerts(self) -> AlertService:
+        """The alert rules, table and e-mail; from the first use on, they watch every entry.
+
+        Touch it at start-up (the web app, the CLI commands that record) so that no entry
+        recorded before goes unwatched.
+        """
+        service = AlertService.open(self.settings, self.sessions)
+        self.audit.add_listener(service.engine)
+        return service
 
     def close(self) -> None:
         """Release the database connections."""

@@ -3,10 +3,12 @@
 Every write takes the head lock, so entries are numbered 1, 2, 3... with no gap, each chained to
 the one before by an HMAC. Checkpoints sign the head into a file outside the database; `verify`
 checks the chain, the head row and every checkpoint, and names what it finds by sequence number.
+Listeners (the alert rules) hear of each entry once it has committed, never before.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -14,8 +16,9 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sqlalchemy import event
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from wisp.audit import repository
 from wisp.audit.chain import GENESIS, Checkpoint, StoredEntry, chain_mac, sign_checkpoint
@@ -38,11 +41,47 @@ from wisp.storage.session import SessionFactory, transaction
 if TYPE_CHECKING:
     from wisp.config import Settings
 
-__all__ = ["AuditLog"]
+__all__ = ["AuditListener", "AuditLog"]
+
+_log = logging.getLogger(__name__)
+#: Told of each entry after it commits; see `AuditLog.add_listener`.
+AuditListener = Callable[[StoredEntry], None]
+_PENDING = "wisp.audit.pending"
 
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def _within(owner: SessionTransaction | None, ended: SessionTransaction) -> bool:
+    while owner is not None:
+        if owner is ended:
+            return True
+        owner = owner.parent
+    return False
+
+
+class _Pending:
+    """Entries recorded in a caller's session, held until it commits; dropped if rolled back."""
+
+    def __init__(self, session: Session) -> None:
+        self.items: list[tuple[SessionTransaction | None, StoredEntry, AuditListener]] = []
+        event.listen(session, "after_commit", self._committed)
+        event.listen(session, "after_soft_rollback", self._rolled_back)
+        event.listen(session, "after_transaction_end", self._ended)
+
+    def _committed(self, _session: Session) -> None:
+        items, self.items = self.items, []
+        for _owner, entry, notify in items:
+            notify(entry)
+
+    def _rolled_back(self, _session: Session, previous: SessionTransaction) -> None:
+        # A savepoint rolled back takes the entries recorded within it along.
+        self.items = [item for item in self.items if not _within(item[0], previous)]
+
+    def _ended(self, _session: Session, transaction: SessionTransaction) -> None:
+        if transaction.parent is None:
+            self.items = []  # the outermost transaction ended without a commit: none happened
 
 
 class AuditLog:
@@ -62,6 +101,7 @@ class AuditLog:
         self._file = CheckpointFile(checkpoint_dir)
         self._clock = clock
         self._every = checkpoint_every
+        self._listeners: list[AuditListener] = []
 
     @classmethod
     def open(
@@ -74,6 +114,37 @@ class AuditLog:
             settings.home / CHECKPOINT_DIR,
             checkpoint_every=settings.audit_checkpoint_every,
         )
+
+    def add_listener(self, listener: AuditListener) -> None:
+        """Call `listener` with each entry recorded from now on, once its transaction commits.
+
+        An entry recorded inside a caller's session is announced after that session commits,
+        and never if it rolls back. A listener that raises is logged (its class, one line) and
+        ignored: the entry stays recorded and the caller never sees the error.
+        """
+        self._listeners.append(listener)
+
+    def _notify(self, entry: StoredEntry) -> None:
+        for listener in self._listeners:
+            try:
+                listener(entry)
+            except Exception as exc:
+                name = getattr(listener, "__qualname__", type(listener).__qualname__)
+                _log.warning(
+                    "audit listener %s failed on entry %d (%s)",
+                    name,
+                    entry.sequence,
+                    type(exc).__name__,
+                )
+
+    def _after_commit(self, session: Session, entry: StoredEntry) -> None:
+        if not self._listeners:
+            return
+        pending = session.info.get(_PENDING)
+        if not isinstance(pending, _Pending):
+            pending = session.info[_PENDING] = _Pending(session)
+        owner = session.get_nested_transaction() or session.get_transaction()
+        pending.items.append((owner, entry, self._notify))
 
     @property
     def checkpoint_path(self) -> Path:
@@ -99,17 +170,20 @@ class AuditLog:
                 # Reading the head in a deferred transaction, then writing, fails at random
                 # under load on SQLite; refuse every time instead.
                 raise AuditError("on SQLite, record in a session from transaction(..., write=True)")
-            return self._append(session, event)
+            entry = self._append(session, event)
+            self._after_commit(session, entry)
+            return entry.sequence
         try:
             with transaction(self._sessions, write=True) as own:
-                sequence = self._append(own, event)
+                entry = self._append(own, event)
         except SQLAlchemyError as exc:
             raise AuditError(f"cannot write the audit log ({type(exc).__name__})") from exc
-        if self._every and sequence % self._every == 0:
+        self._notify(entry)
+        if self._every and entry.sequence % self._every == 0:
             self.checkpoint()
-        return sequence
+        return entry.sequence
 
-    def _append(self, session: Session, event: AuditEvent) -> int:
+    def _append(self, session: Session, event: AuditEvent) -> StoredEntry:
         columns = event.columns()
         head = repository.lock_head(session)
         draft = StoredEntry(
@@ -121,7 +195,7 @@ class AuditLog:
         )
         entry = replace(draft, mac=chain_mac(self._keys.hmac_key, head.mac, draft))
         repository.append(session, head, entry)
-        return entry.sequence
+        return entry
 
     def checkpoint(self) -> Checkpoint:
         """Sign the chain's head into the checkpoint file, once the entries since the last verify.

@@ -6,17 +6,16 @@ a file, standard input or a prompt. 17.04(3): the server's certificate is made a
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
-from typing import NoReturn
 
 import click
 
 from wisp.audit.events import Action, AuditEvent, Outcome, SystemActor, Target
 from wisp.audit.keys import load_or_create_audit_keys
+from wisp.cli.common import exit_code, fail, load_settings
 from wisp.cli.secrets import read_secret
 from wisp.config import Settings
-from wisp.errors import ConfigError, InvalidInput, WispError
+from wisp.errors import Conflict, WispError
 from wisp.runtime import Runtime
 from wisp.storage.engine import describe, make_engine
 from wisp.storage.migrate import upgrade
@@ -24,30 +23,14 @@ from wisp.vault.keyfile import KEYRING_FILE, FileKeyProvider
 from wisp.web.server import plan, run
 from wisp.web.tls import CERT_FILE, TLS_DIR, create_self_signed, fingerprint
 
-__all__ = ["EXIT_FAILED", "EXIT_USAGE", "init_command", "serve_command"]
-
-EXIT_FAILED = 1
-EXIT_USAGE = 2
-
-
-def _fail(error: WispError) -> NoReturn:
-    click.echo(f"wisp: {error}", err=True)
-    sys.exit(EXIT_USAGE if isinstance(error, (InvalidInput, ConfigError)) else EXIT_FAILED)
-
-
-def _settings() -> Settings:
-    try:
-        return Settings()
-    except ValueError as exc:
-        # pydantic's message names the setting; hide_input_in_errors keeps values out of it.
-        _fail(ConfigError(" ".join(str(exc).split())))
+__all__ = ["init_command", "serve_command"]
 
 
 def _keyring(settings: Settings, passphrase: str | None) -> None:
     if settings.key_provider != "file":
         return  # the keys live elsewhere; Runtime.keys opens (and so checks) them below
     if (settings.home / KEYRING_FILE).exists():
-        raise ConfigError(f"{settings.home} is already initialized (its keyring exists)")
+        raise Conflict(f"{settings.home} is already initialized (its keyring exists)")
     FileKeyProvider.create(settings.home, passphrase)
 
 
@@ -82,7 +65,7 @@ def init_command(
     ask_passphrase: bool,
 ) -> None:
     """Create the state directory, keys, TLS certificate, database and first administrator."""
-    settings = _settings()
+    settings = load_settings()
     try:
         password = read_secret("password", file=password_file, stdin=password_stdin)
         passphrase = None
@@ -104,10 +87,10 @@ def init_command(
                     target=Target("vault_key", versions[-1]),
                 )
             )
-            rt.identity.create_user(SystemActor.CLI, admin, password, ["admin"])  # type: ignore[attr-defined,unused-ignore]
+            rt.identity.create_user(SystemActor.CLI, admin, password, ["admin"])
             where = describe(engine)
     except WispError as error:
-        _fail(error)
+        fail(str(error), exit_code(error))
     click.echo(f"wisp: initialized {settings.home}")
     click.echo(f"  database: {where}")
     if tls is not None:
@@ -120,13 +103,13 @@ def init_command(
 @click.option("--verbose", "-v", is_flag=True, help="Log each worker's start and stop.")
 def serve_command(verbose: bool) -> None:
     """Serve the HTTPS API (settings: WISP_BIND, WISP_PORT, WISP_TLS_*, WISP_WEB_WORKERS)."""
-    settings = _settings()
+    settings = load_settings()
     try:
         serving = plan(settings)
         # Fail here, with one line, rather than in every worker.
         with Runtime.open(settings) as rt:
             rt.keys.current()
     except WispError as error:
-        _fail(error)
+        fail(str(error), exit_code(error))
     click.echo(f"wisp: serving {serving.url} with {serving.workers} worker(s)", err=True)
     run(serving, log_level="info" if verbose else "warning")

@@ -27,6 +27,7 @@ neither can stand in for the other.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import hmac
 import secrets
@@ -69,11 +70,12 @@ INDEX_BYTES = 16
 _KEY_HEADER = struct.Struct(">BI")
 WRAPPED_KEY_BYTES = _KEY_HEADER.size + NONCE_BYTES + KEY_BYTES + TAG_BYTES
 _MAX_KEK_VERSION = 2**32 - 1
+_LENGTH = struct.Struct(">I")
 
 
 def frame(*parts: bytes) -> bytes:
     """Each part as its 4-byte big-endian length then its bytes: an unambiguous concatenation."""
-    return b"".join(struct.pack(">I", len(part)) + part for part in parts)
+    return b"".join([_LENGTH.pack(len(part)) + part for part in parts])
 
 
 def _text(name: str, value: str) -> bytes:
@@ -113,17 +115,20 @@ class Aad:
     collection: str
     record_id: str
     field: str
+    # Computed once: a record read encodes one place per field, on the API's hot path.
+    _encoded: bytes = dataclasses.field(init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
-        self.encode()
-
-    def encode(self) -> bytes:
-        """The canonical, length-prefixed bytes of this place."""
-        return frame(
+        encoded = frame(
             _text("collection", self.collection),
             _text("record_id", self.record_id),
             _text("field", self.field),
         )
+        object.__setattr__(self, "_encoded", encoded)
+
+    def encode(self) -> bytes:
+        """The canonical, length-prefixed bytes of this place."""
+        return self._encoded
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -131,10 +136,18 @@ class DataKey:
     """A record's own 32-byte AES-256 key; never stored except wrapped under a KEK."""
 
     secret: bytes = field(repr=False)
+    # One cipher per key: its set-up costs as much as sealing a short field.
+    _aead: AESGCM = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         if len(self.secret) != KEY_BYTES:
             raise ValueError(f"a data key is {KEY_BYTES} bytes")
+        object.__setattr__(self, "_aead", AESGCM(self.secret))
+
+    @property
+    def aead(self) -> AESGCM:
+        """AES-256-GCM under this key."""
+        return self._aead
 
     @classmethod
     def generate(cls) -> DataKey:
@@ -147,6 +160,8 @@ class Purpose(enum.Enum):
 
     KEY_WRAP = "wisp/v1/key-wrap"
     BLIND_INDEX = "wisp/v1/blind-index"
+    MFA_TOTP = "wisp/v1/mfa-totp"  # encrypts users' TOTP secrets (wisp.identity)
+    RECOVERY_CODE = "wisp/v1/recovery-code"  # keys the hashes of MFA recovery codes
 
 
 def derive_key(root: bytes, purpose: Purpose) -> bytes:
@@ -157,14 +172,18 @@ def derive_key(root: bytes, purpose: Purpose) -> bytes:
     return hkdf.derive(root)
 
 
+_FIELD_AAD_PREFIX = frame(b"wisp.field", bytes([FORMAT_VERSION]))
+
+
 def _field_aad(aad: Aad) -> bytes:
-    return frame(b"wisp.field", bytes([FORMAT_VERSION]), aad.encode())
+    # frame(b"wisp.field", version, place): the prefix's framing is the same for every field.
+    return _FIELD_AAD_PREFIX + frame(aad.encode())
 
 
 def seal(plaintext: bytes, data_key: DataKey, aad: Aad) -> bytes:
     """Encrypt one field's value for its place; the result is self-describing (see module doc)."""
     nonce = secrets.token_bytes(NONCE_BYTES)
-    body = AESGCM(data_key.secret).encrypt(nonce, plaintext, _field_aad(aad))
+    body = data_key.aead.encrypt(nonce, plaintext, _field_aad(aad))
     return bytes([FORMAT_VERSION]) + nonce + body
 
 
@@ -174,7 +193,7 @@ def open_(ciphertext: bytes, data_key: DataKey, aad: Aad) -> bytes:
     nonce = ciphertext[1 : 1 + NONCE_BYTES]
     body = ciphertext[1 + NONCE_BYTES :]
     try:
-        return AESGCM(data_key.secret).decrypt(nonce, body, _field_aad(aad))
+        return data_key.aead.decrypt(nonce, body, _field_aad(aad))
     except InvalidTag:
         raise DecryptionError(
             f"field {aad.field!r} of {aad.collection}/{aad.record_id} failed to authenticate: "

@@ -8,6 +8,7 @@ make a browser send without a CORS preflight wisp never grants (ASVS 3.5.x, cros
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -20,11 +21,13 @@ __all__ = [
     "CSRF_HEADER",
     "CSRF_VALUE",
     "SESSION_COOKIE",
+    "UNKNOWN_PEER",
     "Caller",
     "Rt",
     "caller",
     "client_address",
     "runtime",
+    "sign_in_source",
 ]
 
 #: `__Host-`: the browser refuses it unless Secure, path /, and without a Domain (no subdomain
@@ -32,6 +35,8 @@ __all__ = [
 SESSION_COOKIE = "__Host-wisp_session"
 CSRF_HEADER = "x-requested-with"
 CSRF_VALUE = "wisp"
+#: Where sign-ins from peers without an IP address are throttled together.
+UNKNOWN_PEER = "0.0.0.0"  # noqa: S104 - an address to count under, never one to bind
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -42,8 +47,22 @@ def runtime(request: Request) -> Runtime:
 
 
 def client_address(request: Request) -> str | None:
-    """The caller's IP: the peer, or what a declared TLS proxy says (uvicorn rewrites it)."""
-    return request.client.host if request.client else None
+    """The caller's IP: the peer, or what a declared TLS proxy says (uvicorn rewrites it).
+
+    None for a peer without an IP address (a Unix socket): the audit log takes addresses only.
+    """
+    host = request.client.host if request.client else None
+    if host is None:
+        return None
+    try:
+        return ipaddress.ip_address(host).compressed
+    except ValueError:
+        return None
+
+
+def sign_in_source(request: Request) -> str:
+    """The address a sign-in is throttled under; peers without one share `UNKNOWN_PEER`."""
+    return client_address(request) or UNKNOWN_PEER
 
 
 async def caller(request: Request) -> Principal:
@@ -58,15 +77,13 @@ async def caller(request: Request) -> Principal:
         scheme, _, secret = header.partition(" ")
         if scheme.lower() != "bearer" or not secret.strip():
             raise SessionInvalid("use 'Authorization: Bearer <token>'")
-        principal: Principal = rt.identity.authenticate_token(secret.strip(), source)  # type: ignore[attr-defined,unused-ignore]
-        return principal
+        return rt.identity.authenticate_token(secret.strip(), source)
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie is None:
         raise SessionInvalid("sign in first")
     if request.method not in _SAFE_METHODS and request.headers.get(CSRF_HEADER) != CSRF_VALUE:
         raise PermissionDenied(f"a signed-in browser request must send {CSRF_HEADER}: {CSRF_VALUE}")
-    principal = rt.identity.authenticate_session(cookie, source)  # type: ignore[attr-defined,unused-ignore]
-    return principal
+    return rt.identity.authenticate_session(cookie, source)
 
 
 Rt = Annotated[Runtime, Depends(runtime)]

@@ -80,7 +80,7 @@ def plan(settings: Settings) -> ServePlan:
 def app_from_environment() -> FastAPI:
     """One worker's app: the runtime from `WISP_*`, with alert rules watching its audit log."""
     rt = Runtime.open(Settings())
-    rt.alerts  # type: ignore[attr-defined,unused-ignore]  # noqa: B018 - registers the alert rules
+    rt.alerts  # noqa: B018 - registers the alert rules
     return create_app(rt)
 
 

@@ -2,8 +2,14 @@
 
 from fastapi import APIRouter
 
-from wisp.web.routes import health
+from wisp.web.routes import auth, health, monitoring, users, vault
 
 __all__ = ["ROUTERS"]
 
-ROUTERS: tuple[APIRouter, ...] = (health.router,)
+ROUTERS: tuple[APIRouter, ...] = (
+    health.router,
+    auth.router,
+    users.router,
+    vault.router,
+    monitoring.router,
+)

@@ -1,0 +1,229 @@
+"""HTTPS load on `wisp serve`: 50 concurrent clients reading masked records, with wrk.
+
+For each database (SQLite, then PostgreSQL in a throwaway schema) it builds a fresh installation
+(keyring, TLS certificate, schema, a clerk with a read-only API token, a collection of N records
+with names, SSNs and account numbers), starts `wisp serve` over HTTPS with one worker per core,
+and runs `wrk -c 50 --latency` against GET /api/collections/employees/records/<id>, cycling
+through the record ids. Floors (the issue's): >= 1,000 requests/s, p99 < 50 ms, no errors.
+
+    python bench/http_load.py [--seconds 20] [--records 2000] [--only sqlite|postgresql]
+
+wrk is Debian's package; bench/run_http.sh installs it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import re
+import shutil
+import socket
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
+
+from wisp.audit.events import SystemActor
+from wisp.config import Settings
+from wisp.runtime import Runtime
+from wisp.storage.engine import make_engine
+from wisp.storage.migrate import upgrade
+from wisp.vault.keyfile import FileKeyProvider
+from wisp.vault.views import Classification, CollectionSpec, FieldSpec
+from wisp.web.tls import create_self_signed
+
+POSTGRES_URL = os.environ.get(
+    "WISP_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+FLOOR_RPS = 1000.0
+FLOOR_P99_MS = 50.0
+_LUA = """
+local ids = {}
+for line in io.lines("%(ids)s") do ids[#ids + 1] = line end
+local i = 0
+request = function()
+  i = i %% #ids + 1
+  return wrk.format("GET", "/api/collections/employees/records/" .. ids[i])
+end
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextmanager
+def _postgres_schema() -> Iterator[str]:
+    schema = f"wisp_bench_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_URL, poolclass=NullPool)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        url = make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def _install(home: Path, database_url: str | None, records: int) -> tuple[str, list[str]]:
+    """A fresh installation; the clerk's token and the record ids."""
+    settings = Settings(home=home, database_url=database_url)
+    FileKeyProvider.create(home)
+    create_self_signed(home)
+    engine = make_engine(settings)
+    upgrade(engine)
+    rng = random.Random(17)
+    with Runtime(settings, engine) as rt:
+        cli = SystemActor.CLI
+        clerk = rt.identity.create_user(
+            cli, "bench-clerk", "correct horse battery staple 17", ["clerk"]
+        )
+        secret, _ = rt.identity.issue_token(cli, clerk.id, "bench", ["records:read"], 30)
+        spec = CollectionSpec(
+            "employees",
+            "Payroll and tax filing for staff.",
+            (
+                FieldSpec("first_name", Classification.NAME),
+                FieldSpec("last_name", Classification.NAME),
+                FieldSpec("ssn", Classification.SSN, indexed=True),
+                FieldSpec("account", Classification.ACCOUNT),
+                FieldSpec("department", Classification.NOT_PI),
+            ),
+        )
+        rt.vault.create_collection(cli, spec)
+        ids = []
+        for n in range(records):
+            values = {
+                "first_name": rng.choice(["Maria", "James", "Aisha", "Wei", "John"]),
+                "last_name": rng.choice(["Lopez", "Smith", "Khan", "Chen", "Doe"]),
+                "ssn": f"{rng.randint(100, 665)}-{rng.randint(10, 99)}-{rng.randint(1000, 9999)}",
+                "account": str(rng.randint(10**9, 10**12)),
+                "department": f"dept {n % 12}",
+            }
+            ids.append(str(rt.vault.create_record(cli, "employees", values).id))
+    return secret, ids
+
+
+@contextmanager
+def _server(home: Path, database_url: str | None, port: int) -> Iterator[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WISP_")}
+    env.update({"WISP_HOME": str(home), "WISP_PORT": str(port)})
+    if database_url:
+        env["WISP_DATABASE_URL"] = database_url
+    command = [sys.executable, "-c", "from wisp.cli import main; main()", "serve"]
+    process = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
+    url = f"https://127.0.0.1:{port}"
+    try:
+        _wait_healthy(url, home / "tls" / "cert.pem", process)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def _wait_healthy(url: str, cert: Path, process: subprocess.Popen[str]) -> None:
+    context = ssl.create_default_context(cafile=str(cert))
+    for _ in range(100):
+        if process.poll() is not None:
+            raise SystemExit(
+                f"wisp serve exited: {process.stderr.read() if process.stderr else ''}"
+            )
+        try:
+            with urllib.request.urlopen(f"{url}/api/health", context=context, timeout=2):  # noqa: S310
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("wisp serve did not answer within 20 s")
+
+
+def _parse(output: str) -> dict[str, float]:
+    def ms(label: str) -> float:
+        match = re.search(rf"^\s*{label}%\s+([\d.]+)(us|ms|s)\s*$", output, re.M)
+        if match is None:
+            raise SystemExit(f"wrk printed no {label}% latency:\n{output}")
+        value, unit = float(match.group(1)), match.group(2)
+        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+    socket_errors = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
+    )
+    errors = int(non_2xx.group(1)) if non_2xx else 0
+    if socket_errors:
+        errors += sum(int(g) for g in socket_errors.groups())
+    return {
+        "rps": float(rps.group(1)) if rps else 0.0,
+        "p50": ms("50"),
+        "p99": ms("99"),
+        "errors": float(errors),
+    }
+
+
+def _run(kind: str, args: argparse.Namespace) -> dict[str, float]:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        _postgres_schema() if kind == "postgresql" else _nothing() as database_url,
+    ):
+        home = Path(tmp) / "home"
+        token, ids = _install(home, database_url, args.records)
+        (Path(tmp) / "ids.txt").write_text("\n".join(ids) + "\n")
+        script = Path(tmp) / "reads.lua"
+        script.write_text(_LUA % {"ids": Path(tmp) / "ids.txt"})
+        with _server(home, database_url, _free_port()) as url:
+            wrk = [
+                "wrk", "-t1", f"-c{args.connections}", f"-d{args.seconds}s", "--latency",
+                "-H", f"Authorization: Bearer {token}", "-s", str(script), url,
+            ]  # fmt: skip
+            subprocess.run([*wrk[:3], "-d3s", *wrk[4:]], capture_output=True, check=True)
+            done = subprocess.run(wrk, capture_output=True, text=True, check=True)
+    return _parse(done.stdout)
+
+
+@contextmanager
+def _nothing() -> Iterator[None]:
+    yield None
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--connections", type=int, default=50)
+    parser.add_argument("--records", type=int, default=2000)
+    parser.add_argument("--only", choices=["sqlite", "postgresql"])
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed: run bash bench/run_http.sh (installs Debian's wrk)")
+    print(f"wisp serve over HTTPS, {args.connections} connections, {args.seconds} s, masked reads")
+    print(f"floors: >= {FLOOR_RPS:,.0f} req/s, p99 < {FLOOR_P99_MS:.0f} ms, no errors")
+    print(f"{'database':<12}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}  floors")
+    failed = False
+    for kind in [args.only] if args.only else ["sqlite", "postgresql"]:
+        r = _run(kind, args)
+        ok = r["rps"] >= FLOOR_RPS and r["p99"] < FLOOR_P99_MS and r["errors"] == 0
+        failed |= not ok
+        print(
+            f"{kind:<12}{r['rps']:>10,.0f}{r['p50']:>10.1f}{r['p99']:>10.1f}{r['errors']:>8.0f}"
+            f"  {'met' if ok else 'MISSED'}"
+        )
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()

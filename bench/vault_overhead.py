@@ -1,0 +1,277 @@
+"""Vault overhead bench: the vault service against plain SQLAlchemy on the same rows, same run.
+
+    python bench/vault_overhead.py [--records 2000] [--rounds 3] [--only sqlite|postgresql]
+
+Through `VaultService`, N records (first, last, ssn, account, note; ssn and account indexed) are
+created, then each read back by id, masked. The same rows go unencrypted into a comparable
+plain table (the same columns as text, ssn and account indexed) with plain SQLAlchemy Core, in
+comparable transactions: writes one transaction per record (`transaction(..., write=True)`, as
+the service), reads one query per record on a pooled connection. The service's writes also
+append an audit entry each, as they must; a third write figure, the plain insert plus that audit
+entry in its transaction, shows how much of the overhead is the audit log's.
+
+Each phase runs --rounds times, alternating plain and vault so that load from other processes
+hits both alike, and the best round of each counts. SQLite is a file in a temporary directory;
+PostgreSQL is WISP_BENCH_POSTGRES_URL (default postgresql+psycopg://postgres@127.0.0.1:5432/test)
+in a throwaway schema. The floor is overhead (vault time / plain time) <= 2.0 for both.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import names
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from pydantic import SecretStr
+from sqlalchemy import (
+    Column,
+    Engine,
+    Index,
+    MetaData,
+    Table,
+    Text,
+    Uuid,
+    create_engine,
+    insert,
+    select,
+    text,
+)
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
+
+from wisp.audit.events import Action, AuditEvent, DetailValue, Outcome, SystemActor, Target
+from wisp.audit.keys import AuditKeys
+from wisp.audit.service import AuditLog
+from wisp.config import Settings
+from wisp.storage.engine import make_engine
+from wisp.storage.migrate import upgrade
+from wisp.storage.models import UTCDateTime
+from wisp.storage.session import SessionFactory, make_session_factory, transaction
+from wisp.vault.canaries import fake_ssn
+from wisp.vault.keyfile import FileKeyProvider
+from wisp.vault.service import VaultService
+from wisp.vault.views import Classification, CollectionSpec, FieldSpec
+
+__all__ = ["main"]
+
+POSTGRES_URL = os.environ.get(
+    "WISP_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+FLOOR = 2.0
+CLI = SystemActor.CLI
+SPEC = CollectionSpec(
+    "bench",
+    "Benchmark rows.",
+    (
+        FieldSpec("first", Classification.NAME),
+        FieldSpec("last", Classification.NAME),
+        FieldSpec("ssn", Classification.SSN, indexed=True),
+        FieldSpec("account", Classification.ACCOUNT, indexed=True),
+        FieldSpec("note", Classification.NOT_PI),
+    ),
+)
+_PLAIN = MetaData()
+PLAIN = Table(
+    "bench_plain",
+    _PLAIN,
+    Column("id", Uuid, primary_key=True),
+    Column("first", Text),
+    Column("last", Text),
+    Column("ssn", Text),
+    Column("account", Text),
+    Column("note", Text),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("created_by", Text, nullable=False),
+    Index("ix_bench_plain_ssn", "ssn"),
+    Index("ix_bench_plain_account", "account"),
+)
+
+
+def _rows(count: int) -> list[dict[str, str]]:
+    return [
+        {
+            "first": names.get_first_name(),
+            "last": names.get_last_name(),
+            "ssn": fake_ssn(),
+            "account": str(secrets.randbelow(10**11) + 10**10),
+            "note": "direct deposit",
+        }
+        for _ in range(count)
+    ]
+
+
+@dataclass
+class Result:
+    """Best records/s of each phase."""
+
+    database: str
+    plain_write: float = 0.0
+    audited_write: float = 0.0
+    vault_write: float = 0.0
+    plain_read: float = 0.0
+    vault_read: float = 0.0
+
+
+def _best(best: float, count: int, run: Callable[..., Any], *args: Any) -> tuple[float, Any]:
+    """The better of `best` and this run's records/s, and what the run returned."""
+    start = time.perf_counter()
+    returned = run(*args)
+    return max(best, count / (time.perf_counter() - start)), returned
+
+
+def _plain_writes(sessions: SessionFactory, rows: list[dict[str, str]]) -> list[uuid.UUID]:
+    ids = []
+    for row in rows:
+        rid, now = uuid.uuid4(), datetime.now(UTC)
+        values = {**row, "id": rid, "created_at": now, "updated_at": now, "created_by": "cli"}
+        with transaction(sessions, write=True) as session:
+            session.connection().execute(insert(PLAIN), values)
+        ids.append(rid)
+    return ids
+
+
+def _audited_writes(
+    sessions: SessionFactory, audit: AuditLog, rows: list[dict[str, str]]
+) -> list[uuid.UUID]:
+    """The plain insert plus the audit entry every vault write must append, in one transaction:
+    what an audited write costs before any encryption."""
+    ids = []
+    for row in rows:
+        rid, now = uuid.uuid4(), datetime.now(UTC)
+        values = {**row, "id": rid, "created_at": now, "updated_at": now, "created_by": "cli"}
+        details: dict[str, DetailValue] = {"collection": rid, "fields": len(row)}
+        target = Target("vault_record", rid)
+        event = AuditEvent(Action.RECORD_CREATED, Outcome.SUCCESS, CLI, target, None, details)
+        with transaction(sessions, write=True) as session:
+            session.connection().execute(insert(PLAIN), values)
+            audit.record(event, session=session)
+        ids.append(rid)
+    return ids
+
+
+def _plain_reads(engine: Engine, ids: list[uuid.UUID]) -> None:
+    for rid in ids:
+        with engine.connect() as conn:
+            row = conn.execute(select(PLAIN).where(PLAIN.c.id == rid)).first()
+            assert row is not None
+            dict(row._mapping)
+
+
+def _vault_writes(vault: VaultService, rows: list[dict[str, str]]) -> list[uuid.UUID]:
+    return [vault.create_record(CLI, "bench", row).id for row in rows]
+
+
+def _vault_reads(vault: VaultService, ids: list[uuid.UUID]) -> None:
+    for rid in ids:
+        vault.get_record(CLI, "bench", rid)
+
+
+def _measure(label: str, engine: Engine, home: Path, count: int, rounds: int) -> Result:
+    upgrade(engine)
+    _PLAIN.create_all(engine)
+    sessions = make_session_factory(engine)
+    audit = AuditLog(
+        sessions, AuditKeys(secrets.token_bytes(32), Ed25519PrivateKey.generate()), home / "cp"
+    )
+    keys_dir = home / "keys"
+    keys_dir.mkdir(mode=0o700)
+    vault = VaultService(sessions, audit, FileKeyProvider.create(keys_dir))
+    vault.create_collection(CLI, SPEC)
+    rows = _rows(count)
+    result = Result(label)
+    for _ in range(rounds):
+        result.plain_write, plain_ids = _best(
+            result.plain_write, count, _plain_writes, sessions, rows
+        )
+        result.audited_write, _ = _best(
+            result.audited_write, count, _audited_writes, sessions, audit, rows
+        )
+        result.vault_write, vault_ids = _best(result.vault_write, count, _vault_writes, vault, rows)
+        result.plain_read, _ = _best(result.plain_read, count, _plain_reads, engine, plain_ids)
+        result.vault_read, _ = _best(result.vault_read, count, _vault_reads, vault, vault_ids)
+    return result
+
+
+@contextmanager
+def _sqlite() -> Iterator[tuple[Engine, Path]]:
+    with tempfile.TemporaryDirectory(prefix="wisp-vault-bench-") as tmp:
+        home = Path(tmp) / "home"
+        engine = make_engine(Settings(home=home))
+        try:
+            yield engine, home
+        finally:
+            engine.dispose()
+
+
+@contextmanager
+def _postgres() -> Iterator[tuple[Engine, Path]]:
+    schema = f"wisp_bench_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_URL, poolclass=NullPool)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        with tempfile.TemporaryDirectory(prefix="wisp-vault-bench-") as tmp:
+            home = Path(tmp) / "home"
+            home.mkdir(mode=0o700)
+            settings = Settings(
+                home=home, database_url=SecretStr(url.render_as_string(hide_password=False))
+            )
+            engine = make_engine(settings)
+            try:
+                yield engine, home
+            finally:
+                engine.dispose()
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def _report(result: Result) -> None:
+    writes = result.plain_write / result.vault_write
+    reads = result.plain_read / result.vault_read
+    print(f"\n{result.database}")
+    print(f"  {'':8} {'plain rec/s':>12} {'vault rec/s':>12} {'overhead':>9}  floor {FLOOR:.1f}x")
+    for phase, plain, vault, ratio in (
+        ("writes", result.plain_write, result.vault_write, writes),
+        ("reads", result.plain_read, result.vault_read, reads),
+    ):
+        verdict = "ok" if ratio <= FLOOR else "MISSED"
+        print(f"  {phase:8} {plain:12,.0f} {vault:12,.0f} {ratio:8.2f}x  {verdict}")
+    audited = result.audited_write / result.vault_write
+    print(
+        f"  plain write + its audit entry: {result.audited_write:,.0f} rec/s;"
+        f" the vault's write is {audited:.2f}x that"
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=2000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--only", choices=("sqlite", "postgresql"))
+    args = parser.parse_args(argv)
+    print(f"vault overhead: {args.records} records, best of {args.rounds} rounds")
+    kinds: dict[str, Callable[[], Any]] = {"sqlite": _sqlite, "postgresql": _postgres}
+    for kind, opener in kinds.items():
+        if args.only not in (None, kind):
+            continue
+        with opener() as (engine, home):
+            _report(_measure(kind, engine, home, args.records, args.rounds))
+
+
+if __name__ == "__main__":
+    main()
