@@ -11,20 +11,15 @@ missing, the database unreachable). Exports are written to a private (0600) file
 from __future__ import annotations
 
 import json
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import click
-from pydantic import ValidationError
 
 from wisp.audit.events import SystemActor
+from wisp.cli.common import EXIT_REFUSED, EXIT_USAGE, fail, format_option, open_runtime
 from wisp.cli.output import write_output
-from wisp.config import Settings
-from wisp.errors import ConfigError, InvalidInput, WispError
-from wisp.runtime import Runtime
+from wisp.errors import InvalidInput
 from wisp.vault.views import (
     Classification,
     CollectionSpec,
@@ -45,42 +40,8 @@ __all__ = [
     "records_group",
 ]
 
-EXIT_REFUSED = 1
-EXIT_USAGE = 2
 _CLI = SystemActor.CLI
 _FLAGS = ("indexed", "required")
-
-_format_option = click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json"]),
-    default="table",
-    show_default=True,
-    help="A table for people, JSON for scripts.",
-)
-
-
-def _fail(message: str, code: int) -> NoReturn:
-    click.echo(f"wisp: {message}", err=True)
-    sys.exit(code)
-
-
-@contextmanager
-def _runtime() -> Iterator[Runtime]:
-    """The installation the environment names, its alert rules listening; errors as one line."""
-    try:
-        settings = Settings()
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        _fail(f"invalid setting {error['loc'][0]}: {error['msg']}", EXIT_USAGE)
-    try:
-        with Runtime.open(settings) as runtime:
-            runtime.alerts  # noqa: B018 - from here on the rules watch what commands record
-            yield runtime
-    except (InvalidInput, ConfigError) as exc:
-        _fail(str(exc), EXIT_USAGE)
-    except WispError as exc:
-        _fail(str(exc), EXIT_REFUSED)
 
 
 def parse_field(text: str) -> FieldSpec:
@@ -185,7 +146,7 @@ def create_collection(
     reasons: tuple[str, ...],
 ) -> None:
     """Create collection NAME with its fields, purpose and retention rule."""
-    with _runtime() as runtime:
+    with open_runtime() as runtime:
         spec = CollectionSpec(
             name,
             purpose,
@@ -199,10 +160,10 @@ def create_collection(
 
 
 @collections_group.command("list")
-@_format_option
+@format_option
 def list_collections(fmt: str) -> None:
     """List every collection with its record count and retention."""
-    with _runtime() as runtime:
+    with open_runtime() as runtime:
         views = runtime.vault.list_collections(_CLI)
     if fmt == "json":
         click.echo(json.dumps([_collection_document(v) for v in views], indent=2))
@@ -213,10 +174,10 @@ def list_collections(fmt: str) -> None:
 
 @collections_group.command("show")
 @click.argument("name")
-@_format_option
+@format_option
 def show_collection(name: str, fmt: str) -> None:
     """Show collection NAME: purpose, fields, retention and reveal reasons."""
-    with _runtime() as runtime:
+    with open_runtime() as runtime:
         view = runtime.vault.get_collection(_CLI, name)
     _show(view, fmt)
 
@@ -227,7 +188,7 @@ def show_collection(name: str, fmt: str) -> None:
 @click.option("--remove", "removed", multiple=True, help="Retire a reveal reason.")
 def collection_reasons(name: str, added: tuple[str, ...], removed: tuple[str, ...]) -> None:
     """List or retire the reasons a reveal or export of NAME may give."""
-    with _runtime() as runtime:
+    with open_runtime() as runtime:
         view = runtime.vault.get_collection(_CLI, name)
         for reason in added:
             view = runtime.vault.add_reason(_CLI, name, reason)
@@ -242,7 +203,7 @@ def collection_reasons(name: str, added: tuple[str, ...], removed: tuple[str, ..
 @click.option("--count", type=click.IntRange(min=1), required=True, help="How many to add.")
 def collection_canaries(name: str, count: int) -> None:
     """Add COUNT decoy records to NAME; revealing one raises an alert."""
-    with _runtime() as runtime:
+    with open_runtime() as runtime:
         added = runtime.vault.add_canaries(_CLI, name, count)
     click.echo(f"added {added} canary records to {name}")
 
@@ -293,7 +254,7 @@ def _mapping(pairs: tuple[str, ...]) -> dict[str, str] | None:
 )
 def import_records(collection: str, file: Path, pairs: tuple[str, ...], propose: bool) -> None:
     """Seal each row of FILE (CSV or XLSX) as a record of COLLECTION; bad rows are listed."""
-    with _runtime() as runtime:
+    with open_runtime() as runtime:
         if propose:
             for proposal in runtime.vault.propose_fields(file):
                 click.echo(_proposal_line(proposal))
@@ -330,9 +291,9 @@ def export_records(
 ) -> None:
     """Write every record of COLLECTION to a file, masked unless --reveal."""
     if reason is not None and not reveal:
-        _fail("--reason goes with --reveal", EXIT_USAGE)
+        fail("--reason goes with --reveal", EXIT_USAGE)
     counted: list[int] = []
-    with _runtime() as runtime:
+    with open_runtime() as runtime:
 
         def write(out: Any) -> None:
             result = runtime.vault.export(
@@ -348,7 +309,7 @@ def export_records(
 @records_group.command("retention")
 def enforce_retention() -> None:
     """Shred every record past its collection's retention period (run it daily)."""
-    with _runtime() as runtime:
+    with open_runtime() as runtime:
         result = runtime.vault.enforce_retention(actor=_CLI)
     for name, count in sorted(result.shredded.items()):
         click.echo(f"{name}: shredded {count} records")
@@ -372,17 +333,17 @@ def keys_group() -> None:
 )
 def rotate_keys(reseal: bool, no_new_key: bool) -> None:
     """Create a new key version and re-wrap every record's data key under it, online."""
-    with _runtime() as runtime:
+    with open_runtime() as runtime:
         result = runtime.vault.rotate_keys(_CLI, reseal=reseal, new_key=not no_new_key)
     moved = f"resealed {result.resealed}" if reseal else f"re-wrapped {result.rewrapped}"
     click.echo(f"key version {result.version} is current; {moved} records")
 
 
 @keys_group.command("status")
-@_format_option
+@format_option
 def key_status(fmt: str) -> None:
     """Show the key versions and how many records each one wraps."""
-    with _runtime() as runtime:
+    with open_runtime() as runtime:
         status = runtime.vault.key_status(_CLI)
     if fmt == "json":
         document = {

@@ -40,7 +40,6 @@ Row = dict[str, str | None]
 @dataclass(slots=True)
 class _Tally:
     count: int = 0
-    canaries: int = 0
 
 
 def _format(fmt: ExportFormat | str) -> ExportFormat:
@@ -101,6 +100,10 @@ def _write_all(
             return
         after = (rows[-1].created_at, rows[-1].id)
         for row in rows:
+            if row.canary:
+                # Decoys never leave in an export: a payroll run or a tax filing built from it
+                # must not pay or report people who do not exist. Reveals stay the tripwire.
+                continue
             values = open_values(layout, row, ctx.keys)
             out: Row = {"id": str(row.id)}
             for f in layout.fields:
@@ -108,7 +111,6 @@ def _write_all(
                 out[f.name] = value if f.name in plain else mask(f.classification, value)
             write(out)
             tally.count += 1
-            tally.canaries += row.canary
 
 
 def export(
@@ -125,7 +127,7 @@ def export(
     """Write every record of the collection to `out`; see the module docstring.
 
     The audit entry carries the collection, count, format, the unmasked fields' ids, the
-    reason's id, and `canary` when a canary left unmasked (an alarm, as for a reveal).
+    reason's id. Canary records are left out of every export.
     """
     kind = _format(fmt)
     layout = ctx.find(ref)
@@ -156,7 +158,6 @@ def export(
             "format": kind,
             "fields": [f.id for f in plain],
             "reason": reason_id,
-            "canary": bool(plain) and tally.canaries > 0,
         }
         ctx.record(None, Action.EXPORT, actor, target, details, source=source, outcome=outcome)
     return ExportResult(tally.count, tuple(f.name for f in plain))
