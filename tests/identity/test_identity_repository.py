@@ -112,8 +112,8 @@ def test_a_session_s_request_context_has_roles_and_custom_grants(database: Datab
         repo.insert_session(session, "f" * 64, user_id, SessionState.PENDING_MFA, T0)
 
     with transaction(database.sessions) as session:
-        found = repo.session_context(session, "f" * 64)
-        missing = repo.session_context(session, "e" * 64)
+        found = repo.session_context(session.connection(), "f" * 64)
+        missing = repo.session_context(session.connection(), "e" * 64)
 
     assert missing is None
     assert found is not None
@@ -131,7 +131,7 @@ def test_a_user_without_roles_still_has_a_context(database: Database) -> None:
     with transaction(database.sessions, write=True) as session:
         repo.insert_session(session, "f" * 64, user_id, SessionState.FULL, T0)
     with transaction(database.sessions) as session:
-        found = repo.session_context(session, "f" * 64)
+        found = repo.session_context(session.connection(), "f" * 64)
 
     assert found is not None
     assert found.roles == ()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pyotp
 from fastapi.testclient import TestClient
+from webworld import BROWSER, PASSWORD, Site
 
-from conftest import BROWSER, PASSWORD, Site
 from wisp.web.deps import SESSION_COOKIE
 
 ATTACKER = ("203.0.113.7", 40000)

@@ -7,8 +7,8 @@ import csv
 import io
 
 from sqlalchemy import text
+from webworld import BROWSER, Site
 
-from conftest import BROWSER, Site
 from wisp.audit.events import SystemActor
 
 ANN = {"first_name": "Ann", "last_name": "Lee", "ssn": "123-45-6789", "account": "4455667788"}

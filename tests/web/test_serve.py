@@ -14,9 +14,9 @@ import urllib.request
 from collections.abc import Iterator
 
 import pytest
+from webworld import PASSWORD
 from wisp_testdb import Database
 
-from conftest import PASSWORD
 from wisp.web.middleware import HSTS
 
 WISP = [sys.executable, "-c", "from wisp.cli import main; main()"]

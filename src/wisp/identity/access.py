@@ -134,8 +134,8 @@ def authenticate_session(ctx: Context, secret: str, source: str | None) -> Princ
     enrolled (their roles changed since they signed in: they must sign in and enrol).
     """
     digest = session_digest(secret)
-    with transaction(ctx.sessions) as session:
-        found = repo.session_context(session, digest)
+    with ctx.reading() as connection:
+        found = repo.session_context(connection, digest)
     if found is None:
         raise SessionInvalid(_INVALID)
     if found.user_status is not UserStatus.ACTIVE:
@@ -219,8 +219,8 @@ def authenticate_token(ctx: Context, secret: str, source: str | None) -> Princip
     digest = hash_secret(secret, API_TOKEN_PREFIX)
     if digest is None:
         raise SessionInvalid(_TOKEN_INVALID)
-    with transaction(ctx.sessions) as session:
-        found = repo.token_context(session, digest)
+    with ctx.reading() as connection:
+        found = repo.token_context(connection, digest)
     if found is None:
         raise SessionInvalid(_TOKEN_INVALID)
     if found.user_status is not UserStatus.ACTIVE:

@@ -10,12 +10,15 @@ import ipaddress
 import re
 import unicodedata
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import Any, Final
 
 from argon2 import PasswordHasher
+from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
 from wisp.audit.events import Action, AuditEvent, DetailValue, Outcome, SystemActor, Target
@@ -28,6 +31,7 @@ from wisp.identity.lockout import LockoutPolicy
 from wisp.identity.passwords import PasswordPolicy
 from wisp.identity.roles import BUILTIN_ROLES, Permission, Principal, Role
 from wisp.identity.tokens import SessionPolicy
+from wisp.storage.engine import reader
 from wisp.storage.session import SessionFactory
 from wisp.vault.keys import KeyProvider
 
@@ -71,6 +75,19 @@ class Context:
     lockout: LockoutPolicy
     timeouts: SessionPolicy
     passwords: PasswordPolicy
+
+    @cached_property
+    def _reader(self) -> Engine:
+        bind = self.sessions.kw.get("bind")
+        if not isinstance(bind, Engine):
+            raise TypeError("the identity service needs sessions bound to an engine")
+        return reader(bind)
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A connection for the one-statement reads of every request (see storage `reader`)."""
+        with self._reader.connect() as connection:
+            yield connection
 
     def now(self) -> datetime:
         """The current instant (refused if the clock is naive)."""

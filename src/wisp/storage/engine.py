@@ -28,6 +28,7 @@ __all__ = [
     "describe",
     "is_sqlite",
     "make_engine",
+    "reader",
 ]
 
 SQLITE_FILE = "wisp.sqlite3"
@@ -109,3 +110,15 @@ def check_connection(engine: Engine) -> None:
     except SQLAlchemyError as exc:
         reason = type(getattr(exc, "orig", None) or exc).__name__
         raise StorageError(f"cannot reach the database {describe(engine)} ({reason})") from exc
+
+
+def reader(engine: Engine) -> Engine:
+    """`engine` for single-statement reads: autocommit on PostgreSQL, itself on SQLite.
+
+    A single statement is atomic on its own: in autocommit it takes one round trip instead of
+    three (BEGIN, SELECT, ROLLBACK). SQLite's BEGIN is a local call, and wisp begins every
+    SQLite transaction itself.
+    """
+    if engine.dialect.name == "postgresql":
+        return engine.execution_options(isolation_level="AUTOCOMMIT")
+    return engine

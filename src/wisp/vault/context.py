@@ -26,6 +26,7 @@ from wisp.audit.events import Action, AuditEvent, DetailValue, Outcome, Target
 from wisp.audit.service import AuditLog
 from wisp.errors import Conflict, InvalidInput, NotFound, PermissionDenied, StorageError
 from wisp.identity.roles import Permission
+from wisp.storage.engine import reader
 from wisp.storage.session import SessionFactory, transaction
 from wisp.vault import repository
 from wisp.vault.access import Actor, allowed, audit_actor
@@ -103,14 +104,7 @@ class VaultContext:
         if not isinstance(bind, Engine):
             raise TypeError("the vault needs sessions bound to an engine")
         self.engine: Engine = bind
-        # Reads are single statements, atomic on their own: on PostgreSQL, in autocommit they
-        # take one round trip instead of three (BEGIN, SELECT, ROLLBACK). SQLite's BEGIN is a
-        # local call, and wisp's engine begins every SQLite transaction itself.
-        self._reader: Engine = (
-            bind.execution_options(isolation_level="AUTOCOMMIT")
-            if bind.dialect.name == "postgresql"
-            else bind
-        )
+        self._reader: Engine = reader(bind)
         self.sessions = sessions
         self.audit = audit
         #: The provider as configured, and the same keys with their subkeys derived once.

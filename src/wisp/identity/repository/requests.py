@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from wisp.identity.models import (
@@ -164,15 +164,15 @@ _SESSION_HEAD = (
 _SESSION_QUERY = _request_query(_SESSION_HEAD, SessionRow, SessionRow.id_hash, SessionRow.user_id)
 
 
-def _request_rows(session: Session, query: Any, digest: str) -> list[Any]:
-    # Core execution on the session's connection: the ORM's statement handling is not needed
-    # for plain columns, and it doubles the cost of the query.
-    return list(session.connection().execute(query, {"digest": digest}))
+def _request_rows(connection: Connection, query: Any, digest: str) -> list[Any]:
+    # Core execution: the ORM's statement handling is not needed for plain columns, and it
+    # doubles the cost of the query.
+    return list(connection.execute(query, {"digest": digest}))
 
 
-def session_context(session: Session, id_hash: str) -> RequestContext | None:
+def session_context(connection: Connection, id_hash: str) -> RequestContext | None:
     """The session, its user's status, roles (with custom grants) and MFA: one indexed query."""
-    rows = _request_rows(session, _SESSION_QUERY, id_hash)
+    rows = _request_rows(connection, _SESSION_QUERY, id_hash)
     if not rows:
         return None
     return _context(rows, len(_SESSION_HEAD), state=SessionState(rows[0][3]))
@@ -271,9 +271,9 @@ _TOKEN_HEAD = (
 _TOKEN_QUERY = _request_query(_TOKEN_HEAD, ApiTokenRow, ApiTokenRow.token_hash, ApiTokenRow.user_id)
 
 
-def token_context(session: Session, token_hash: str) -> RequestContext | None:
+def token_context(connection: Connection, token_hash: str) -> RequestContext | None:
     """The token, its user's status and roles (with custom grants): one indexed query."""
-    rows = _request_rows(session, _TOKEN_QUERY, token_hash)
+    rows = _request_rows(connection, _TOKEN_QUERY, token_hash)
     if not rows:
         return None
     return _context(rows, len(_TOKEN_HEAD), expires_at=rows[0][3], scopes=tuple(rows[0][4]))
