@@ -6,25 +6,22 @@ characters. Counts cover every element; findings list the first few, masked.
 
 from __future__ import annotations
 
-import collections
 import contextlib
 import gc
 import itertools
-import operator
 from collections.abc import Iterable, Iterator, Sequence
 
+from wisp.discovery.batch import Batch, Candidate, in_text_order, line_indexes, with_lines
 from wisp.discovery.detectors.base import NameDetector
-from wisp.discovery.engine import Candidate, Matcher, column_header
+from wisp.discovery.engine import Matcher, column_header
 from wisp.discovery.fingerprint import Fingerprinter
 from wisp.discovery.models import FileResult, Finding, Layout, Unit
+from wisp.discovery.table import Table
 
 __all__ = ["Analyzer"]
 
 #: How far (in bytes, either side) a name in prose may be from an element to be its owner's.
 _NEAR = 300
-_START = operator.attrgetter("start")
-_ENTITY = operator.attrgetter("detector.ENTITY")
-_NEWLINE = itertools.repeat(b"\n")
 
 
 @contextlib.contextmanager
@@ -67,56 +64,64 @@ class Analyzer:
         result.contains_pi = result.pi_records > 0 and not result.encrypted
 
     def _unit(self, result: FileResult, unit: Unit) -> None:
-        candidates = self.matcher.candidates(unit)
+        table = None
+        if unit.layout is Layout.TABLE:
+            table = Table(unit.text, unit.delimiter)
+            for name in self.names if unit.columns else ():
+                table.require(name.name_columns(unit.columns))
+        batches = self.matcher.find(unit, table)
         if self.ignore:
-            fp = self.fingerprint
-            candidates = [
-                c for c in candidates if fp(c.detector.ENTITY, c.value) not in self.ignore
-            ]
-        if not candidates:
+            batches = [self._unignored(b) for b in batches]
+        batches = [b for b in batches if b.starts]
+        if not batches:
             return
-        text = unit.text
-        starts = list(map(_START, candidates))
-        # Line of each candidate, counted between consecutive candidates (all in C).
-        lines = list(
-            itertools.accumulate(
-                map(text.count, _NEWLINE, [0, *starts[:-1]], starts), initial=unit.first_line
-            )
-        )[1:]
-        counts = collections.Counter(map(_ENTITY, candidates))
-        for entity, n in counts.items():
-            result.elements[entity] = result.elements.get(entity, 0) + n
+        for batch in batches:
+            entity = batch.detector.ENTITY
+            result.elements[entity] = result.elements.get(entity, 0) + len(batch.starts)
+        result.pi_records += self._pi_records(unit, table, batches)
+        room = max(self.max_findings - len(result.findings), 0)
+        first = list(itertools.islice(in_text_order(batches), room))
+        lines = line_indexes(unit.text, [cand.start for cand in first])
+        for cand, line in zip(first, lines, strict=True):
+            result.findings.append(self._finding(unit, cand, unit.first_line + line))
+
+    def _pi_records(self, unit: Unit, table: Table | None, batches: list[Batch]) -> int:
+        """How many of the candidates have their owner's name beside them."""
         if unit.layout is Layout.PROSE:
-            result.pi_records += sum(self._near_name(unit, c) for c in candidates)
-        elif unit.layout is Layout.TABLE and (rows := self._table_names(unit)) is not None:
-            first = unit.first_line
-            result.pi_records += sum(map(rows.__getitem__, (line - first for line in lines)))
-        else:
-            named: dict[int, bool] = {}
-            for line, start in zip(lines, starts, strict=True):
+            spans = ((s, e) for b in batches for s, e in zip(b.starts, b.ends, strict=True))
+            return sum(self._near_name(unit.text, start, end) for start, end in spans)
+        rows = self._table_names(unit, table) if table is not None else None
+        if rows is not None and all(rows):  # every row is named: no line to look up
+            return sum(len(b.starts) for b in batches)
+        batches = with_lines(unit.text, batches)
+        if rows is not None:
+            return sum(sum(map(rows.__getitem__, b.lines)) for b in batches)
+        named: dict[int, bool] = {}
+        for b in batches:
+            for line, start in zip(b.lines, b.starts, strict=True):
                 if line not in named:
                     named[line] = self._record_has_name(unit, start)
-            result.pi_records += sum(map(named.__getitem__, lines))
-        room = self.max_findings - len(result.findings)
-        for cand, line in zip(candidates[: max(room, 0)], lines, strict=False):
-            result.findings.append(self._finding(unit, cand, line))
+        return sum(sum(map(named.__getitem__, b.lines)) for b in batches)
 
-    def _table_names(self, unit: Unit) -> list[bool] | None:
+    def _unignored(self, batch: Batch) -> Batch:
+        """The batch without the values whose fingerprints the policy ignores."""
+        fp, entity = self.fingerprint, batch.detector.ENTITY
+        return batch.select([fp(entity, value) not in self.ignore for value in batch.values])
+
+    def _table_names(self, unit: Unit, table: Table) -> list[bool] | None:
         if not unit.columns:
             return None
-        table = unit.text[:-1].split(b"\n")
         for detector in self.names:
-            rows = detector.rows_with_names(table, unit.delimiter, unit.columns)
+            rows = detector.rows_with_names_in(table, unit.columns)
             if rows is not None:
                 return rows
         return None
 
-    def _near_name(self, unit: Unit, cand: Candidate) -> bool:
+    def _near_name(self, text: bytes, start: int, end: int) -> bool:
         # Near, not necessarily in the same paragraph: a letter's greeting ("Dear Maria
         # Lopez,"), an address block or a signature names the person its next lines are about.
-        text = unit.text
-        lo = max(0, cand.start - _NEAR)
-        hi = min(len(text), cand.end + _NEAR)
+        lo = max(0, start - _NEAR)
+        hi = min(len(text), end + _NEAR)
         return any(n.in_text(text, lo, hi) for n in self.names)
 
     def _record_has_name(self, unit: Unit, start: int) -> bool:

@@ -2,27 +2,36 @@
 checksum only where a prefilter fired.
 
 A first pass finds the context words. Patterns that need context (a bare nine-digit number is
-an SSN only near "SSN") then run over the whole unit only where such words are common or a
-column header has one; where they are rare, only in windows around them. The main pass reports
-leftmost starts; each hit is confirmed by the detector's precise pattern anchored there.
+an SSN only near "SSN") then run over the whole unit only where such words are common, and
+only in windows around them where they are rare; a table column whose header has such a word
+is searched on its own (`columns`). The main pass reports leftmost starts; each hit is
+confirmed by the detector's precise pattern anchored there, in batches (`batch`).
 """
 
 from __future__ import annotations
 
 import bisect
-import functools
 import itertools
 import operator
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import NamedTuple
+from collections.abc import Sequence
 
-from wisp.discovery.detectors.base import Detector, Pattern, context_regex
+from wisp.discovery.batch import (
+    Batch,
+    Candidate,
+    Slot,
+    confirmed,
+    in_text_order,
+    settle,
+)
+from wisp.discovery.columns import column_batches, line_start_regex
+from wisp.discovery.detectors.base import Detector, context_regex
 from wisp.discovery.models import Layout, Unit
-from wisp.discovery.prefilter import Hits, Scanner, compile_scanner, hyperscan_available
+from wisp.discovery.prefilter import Scanner, Starts, compile_scanner, hyperscan_available
+from wisp.discovery.table import Table
 
 __all__ = [
+    "Batch",
     "Candidate",
     "Matcher",
     "column_header",
@@ -37,27 +46,11 @@ _PROSE_AFTER = 32
 _MARGIN = 80
 #: Context words rarer than one per this many bytes are searched around, not everywhere.
 _SPARSE = 4096
-#: Half-width of the window searched around a rare context word.
+#: How far before a rare context word the window searched around it starts.
 _WINDOW = _PROSE_BEFORE + 2 * _MARGIN
-
-
-class Candidate(NamedTuple):
-    """A validated element in a unit: offsets into `Unit.text`, raw and normalized text."""
-
-    detector: Detector
-    start: int
-    end: int
-    raw: str
-    value: str
-    confidence: float
-
-
-@dataclass(frozen=True, slots=True)
-class _Slot:
-    detector: Detector
-    pattern: Pattern
-    regex: re.Pattern[bytes]
-    context: re.Pattern[bytes] | None
+#: How far after it the window ends: a candidate near the word starts at most
+#: `_PROSE_BEFORE` after the word's end, and its prefilter match is shorter than `_MARGIN`.
+_WINDOW_AFTER = _PROSE_BEFORE + _MARGIN
 
 
 class Matcher:
@@ -68,9 +61,10 @@ class Matcher:
         # One context pattern per detector, shared by its slots and the header checks.
         self._context = [context_regex(d.CONTEXT) for d in self.detectors]
         self.slots = tuple(
-            _Slot(d, p, re.compile(p.regex.encode()), self._context[i])
+            Slot(d, p, regex, self._context[i], line_start_regex(regex))
             for i, d in enumerate(self.detectors)
             for p in d.PATTERNS
+            for regex in (re.compile(p.regex.encode()),)
         )
         self._use_hs = use_hyperscan
         self.engine = "hyperscan" if use_hyperscan and hyperscan_available() else "re"
@@ -101,6 +95,39 @@ class Matcher:
         self._scanner(self._plain)
         for gated_slots in self._gated.values():
             self._scanner(gated_slots)
+            for index in gated_slots:  # each alone, for the columns a header labels
+                self._scanner(frozenset({index}))
+
+    def candidates(self, unit: Unit) -> list[Candidate]:
+        """Every validated candidate in `unit`, overlaps resolved, in text order."""
+        return list(in_text_order(self.find(unit)))
+
+    def find(self, unit: Unit, table: Table | None = None) -> list[Batch]:
+        """Every validated candidate in `unit`, overlaps resolved, in batches (with line
+        indexes where they come free); `table` is the unit's, if the caller has split it.
+
+        Work is batched per pattern with C-level `map`s, since dense tables hold a candidate
+        every few dozen bytes; context is looked up only where a pattern needs it, and
+        `confidence` of the others is their base score until `confirm()` is asked.
+        """
+        near = self._context_words(unit.text)
+        headers = self._header_flags(unit)
+        found: dict[int, list[Batch]] = {}
+        for index, hits in self._hits(unit, near, headers).items():
+            starts = list(dict.fromkeys(sorted(hits)))  # one per start, in order
+            found[index] = [self._hit_batch(index, unit, starts, near, headers)]
+        if headers:
+            table = table or Table(unit.text, unit.delimiter)
+            labelled = {d: list(itertools.compress(range(len(f)), f)) for d, f in headers.items()}
+            for columns in labelled.values():
+                table.require(columns)  # split in one pass
+            for owner, columns in labelled.items():
+                for index in sorted(self._gated[owner]):
+                    scanner = self._scanner(frozenset({index}))
+                    batches = column_batches(self.slots[index], scanner, unit.text, table, columns)
+                    found.setdefault(index, []).extend(batches)
+        # Pattern order, which settles ties between candidates at one offset.
+        return settle([b for i in sorted(found) for b in found[i] if b.starts])
 
     def _context_words(self, text: bytes) -> dict[int, list[int]]:
         """For each gated detector, the sorted end offsets of its context words in `text`."""
@@ -124,115 +151,71 @@ class Matcher:
                 flags[d] = row
         return flags
 
-    def _hits(self, unit: Unit, near: dict[int, list[int]], headers: dict[int, list[bool]]) -> Hits:
-        """Prefilter hits: everywhere for plain patterns and for context patterns whose words
-        are common (or in a header); only around the words where those are rare."""
+    def _hits(
+        self, unit: Unit, near: dict[int, list[int]], headers: dict[int, list[bool]]
+    ) -> Starts:
+        """Prefilter hits: everywhere for plain patterns, and for context patterns whose words
+        are common; only around the words where those are rare or a column header has them
+        (the labelled columns are searched on their own)."""
         text = unit.text
-        hits = self._scanner(self._plain)(text)
+        hits: Starts = {}
+        self._scanner(self._plain).starts(text, hits)
         # One database per detector, not per combination: an extra pass costs less than
         # compiling every combination, in every worker.
         for d, slots in self._gated.items():
-            words = near.get(d, [])
+            words = near.get(d)
+            if not words:
+                continue
             scan = self._scanner(slots)
-            if d in headers or len(words) * _SPARSE > len(text):
-                hits.extend(scan(text))
-            elif words:
-                for lo, hi in _windows(words, len(text)):
-                    hits.extend((i, s + lo, e + lo) for i, s, e in scan(text[lo:hi]))
+            if d not in headers and len(words) * _SPARSE > len(text):
+                scan.starts(text, hits)
+            else:
+                scan.starts_within(text, _windows(words, len(text)), hits)
         return hits
 
-    def candidates(self, unit: Unit) -> list[Candidate]:
-        """Every validated candidate in `unit`, overlaps resolved, in text order.
-
-        Work is batched per pattern with C-level `map`s, since dense tables hold a candidate
-        every few dozen bytes; context is looked up only where a pattern needs it, and
-        `confidence` of the others is their base score until `confirm()` is asked.
-        """
-        near = self._context_words(unit.text)
-        headers = self._header_flags(unit)
-        hits = self._hits(unit, near, headers)
-        if not hits:
-            return []
-        hits.sort()
-        found: list[Candidate] = []
-        for index, group in itertools.groupby(hits, key=_FIRST):
-            slot = self.slots[index]
-            starts = list(dict.fromkeys(map(_START, group)))  # one per start, in order
-            if slot.pattern.needs_context:
-                owner = self._owner[index]
-                labelled = self._labelled(unit, starts, headers.get(owner))
-                found.extend(
-                    self._context_candidates(slot, unit, starts, labelled, near.get(owner, []))
-                )
-            else:
-                found.extend(self._bulk_candidates(slot, unit.text, starts, slot.pattern.score))
-        return _resolve_overlaps(found)
-
-    def _validated(
-        self, slot: _Slot, text: bytes, starts: list[int]
-    ) -> list[tuple[int, int, str, str]]:
-        """(start, end, raw, value) of the hits the precise pattern and checksum accept."""
-        matches = list(map(functools.partial(slot.regex.match, text), starts))
-        if not all(matches):
-            starts = list(itertools.compress(starts, matches))
-            matches = list(filter(None, matches))
-        raws = list(map(bytes.decode, map(_GROUP, matches)))
-        detector, pattern = slot.detector, slot.pattern
-        values = list(map(detector.normalize, raws))
-        valid = list(map(detector.validate, values, itertools.repeat(pattern)))
-        ends = map(operator.add, starts, map(len, raws))  # matches are ASCII
-        return list(itertools.compress(zip(starts, ends, raws, values, strict=False), valid))
-
-    def _bulk_candidates(
-        self, slot: _Slot, text: bytes, starts: list[int], score: float
-    ) -> Iterable[Candidate]:
-        """Candidates at `starts` that need no more than the precise pattern and checksum."""
-        rows = self._validated(slot, text, starts)
-        if not rows:
-            return ()
-        # Built in C: a dense table has a candidate every few dozen bytes. `rows` is not
-        # empty, so the repeats are bounded by its columns.
-        fields = zip(
-            itertools.repeat(slot.detector),
-            *zip(*rows, strict=True),
-            itertools.repeat(score),
-            strict=False,
-        )
-        return map(_new_candidate, fields)
-
-    def _context_candidates(
+    def _hit_batch(
         self,
-        slot: _Slot,
+        index: int,
         unit: Unit,
         starts: list[int],
-        labelled: list[bool],
+        near: dict[int, list[int]],
+        headers: dict[int, list[bool]],
+    ) -> Batch:
+        slot = self.slots[index]
+        if not slot.pattern.needs_context:
+            return confirmed(slot, unit.text, starts, slot.pattern.score)
+        owner = self._owner[index]
+        return self._near_batch(slot, unit, starts, near.get(owner, []), headers.get(owner))
+
+    def _near_batch(
+        self,
+        slot: Slot,
+        unit: Unit,
+        starts: list[int],
         words: list[int],
-    ) -> list[Candidate]:
-        """Candidates of a pattern that needs context: those in a labelled column, and those
-        near one of the detector's context `words` (end offsets) that the precise search of
-        the text around them confirms."""
-        score = slot.pattern.boosted
-        found: list[Candidate] = []
-        if any(labelled):
-            found.extend(
-                self._bulk_candidates(
-                    slot, unit.text, list(itertools.compress(starts, labelled)), score
-                )
-            )
-        if not words:
-            return found
+        flags: list[bool] | None,
+    ) -> Batch:
+        """Candidates of a pattern that needs context near one of the detector's context
+        `words` (end offsets) that the precise search of the text around them confirms;
+        those in the columns `flags` labels are the column search's."""
+        if not words or not starts or slot.context is None:
+            return Batch(slot.detector, slot.pattern.boosted, [], [], [], [], [])
         padded = [*words, 1 << 62]
         # Near: the first context word ending at or after `start - before` ends close enough.
         lows = map(operator.sub, starts, itertools.repeat(_PROSE_BEFORE))
         first = map(bisect.bisect_left, itertools.repeat(padded), lows)
         limits = map(operator.add, starts, itertools.repeat(_PROSE_BEFORE + _MARGIN))
         close = map(operator.le, map(padded.__getitem__, first), limits)
-        unlabelled = map(operator.not_, labelled)
-        rest = list(itertools.compress(starts, map(operator.and_, close, unlabelled)))
-        for start, end, raw, value in self._validated(slot, unit.text, rest):
-            if slot.context is not None and slot.context.search(context_text(unit, start, end)):
-                found.append(Candidate(slot.detector, start, end, raw, value, score))
-        return found
+        starts = list(itertools.compress(starts, close))
+        if flags:
+            unlabelled = map(operator.not_, self._labelled(unit, starts, flags))
+            starts = list(itertools.compress(starts, unlabelled))
+        # The precise pattern first: few nearby numbers are candidates, and the context
+        # pattern (every context word, case-insensitively) costs more to search than that.
+        batch = confirmed(slot, unit.text, starts, slot.pattern.boosted)
+        search = slot.context.search
+        spans = zip(batch.starts, batch.ends, strict=True)
+        return batch.select([search(context_text(unit, s, e)) is not None for s, e in spans])
 
     @staticmethod
     def _labelled(unit: Unit, starts: list[int], flags: list[bool] | None) -> list[bool]:
@@ -256,7 +239,7 @@ class Matcher:
         return cand
 
     @staticmethod
-    def _near_context(slot: _Slot, unit: Unit, cand: Candidate) -> bool:
+    def _near_context(slot: Slot, unit: Unit, cand: Candidate) -> bool:
         assert slot.context is not None
         header = column_header(unit, cand.start) if unit.layout is Layout.TABLE else ""
         if header and slot.context.search(header_words(header)):
@@ -268,20 +251,12 @@ def _windows(words: list[int], size: int) -> list[tuple[int, int]]:
     """Merged byte ranges around each context word's end offset."""
     out: list[tuple[int, int]] = []
     for end in words:
-        lo, hi = max(0, end - _WINDOW), min(size, end + _WINDOW)
+        lo, hi = max(0, end - _WINDOW), min(size, end + _WINDOW_AFTER)
         if out and lo <= out[-1][1]:
             out[-1] = (out[-1][0], hi)
         else:
             out.append((lo, hi))
     return out
-
-
-_new_candidate = functools.partial(tuple.__new__, Candidate)
-_FIRST = operator.itemgetter(0)
-#: Position 1 is the start both of a prefilter hit and of a Candidate.
-_START = operator.itemgetter(1)
-_END = operator.itemgetter(2)
-_GROUP = operator.methodcaller("group")
 
 
 def column_index(unit: Unit, start: int) -> int:
@@ -324,18 +299,3 @@ def context_text(unit: Unit, start: int, end: int) -> bytes:
     if unit.layout is Layout.RECORDS:
         return text[text.rfind(b"\t", line_start, start) + 1 or line_start : start]
     return text[max(0, start - _PROSE_BEFORE) : start] + b" " + text[end : end + _PROSE_AFTER]
-
-
-def _resolve_overlaps(found: list[Candidate]) -> list[Candidate]:
-    found.sort(key=_START)
-    ends = list(map(_END, found))
-    if not any(map(operator.lt, map(_START, found[1:]), ends)):
-        return found  # the common case: nothing overlaps
-    kept: list[Candidate] = []
-    for cand in found:
-        if kept and cand.start < kept[-1].end:
-            if cand.confidence > kept[-1].confidence:
-                kept[-1] = cand
-            continue
-        kept.append(cand)
-    return kept

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from wisp.discovery.detectors.person import PersonDetector, column_role
+from wisp.discovery.table import Table
 
 DETECTOR = PersonDetector()
 
@@ -196,3 +197,21 @@ def test_in_cells(columns, cells, expected):
 )
 def test_column_role(header, role):
     assert column_role(header) == role
+
+
+NAME_TABLES = [
+    pytest.param(("first", "last", "ssn"), [b"Ann,Lee,1", b"Zyxlo,Qwertz,2"], id="first-last"),
+    pytest.param(("Name", "ssn"), [b"Ann Lee,1", b"Lee,2", b"Lee, Ann,3"], id="full-name"),
+    pytest.param(("first", "last"), [b"Ann,Lee", b"Ann"], id="short-row"),
+    pytest.param(("first", "last"), [b'" Ann ",Lee', b"Ann,9", b",Lee", b"Ann,Lee,x"], id="odd"),
+    pytest.param(("ssn", "notes"), [b"1,Ann Lee"], id="no-name-columns"),
+    pytest.param(("first", "last"), [b"Ann,Lee"] * 30 + [b"Ann,L33"], id="repeated-names"),
+]
+
+
+@pytest.mark.parametrize(("columns", "lines"), NAME_TABLES)
+def test_rows_with_names_in_a_table_as_in_its_lines(columns, lines):
+    table = Table(b"\n".join(lines) + b"\n", b",")
+    table.require(DETECTOR.name_columns(columns))
+    got = DETECTOR.rows_with_names_in(table, columns)
+    assert got == DETECTOR.rows_with_names(lines, b",", columns)

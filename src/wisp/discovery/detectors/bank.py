@@ -1,9 +1,17 @@
 """17.02(c): financial account numbers: account numbers by context, ABA routing numbers by
 checksum, IBANs by ISO 13616 mod 97."""
 
-from wisp.discovery.detectors.base import Detector, Pattern, digits_only
+import operator
+import re
+from collections.abc import Sequence
+
+from wisp.discovery.detectors.base import Detector, Pattern, digits_only, digits_only_all
 
 __all__ = ["BankNumberDetector", "aba_ok", "iban_ok"]
+
+#: One character throughout ("00000000"): a placeholder, not an account number.
+_REPEATED = re.compile(r"(.)\1*", re.DOTALL)
+_LEAD = operator.itemgetter(slice(0, 1))
 
 _ABA_PREFIXES = frozenset(
     [f"{n:02d}" for n in range(13)]
@@ -84,9 +92,19 @@ class BankNumberDetector(Detector):
         # Account and routing numbers are digits and dashes; only an IBAN has letters.
         return digits_only(raw) if raw[:1].isdigit() else super().normalize(raw)
 
+    def normalize_all(self, raws: Sequence[str]) -> list[str]:
+        if "".join(map(_LEAD, raws)).isdigit():  # no IBAN among them
+            return digits_only_all(raws)
+        return super().normalize_all(raws)
+
     def validate(self, value: str, pattern: Pattern) -> bool:
         if pattern.name == "iban":
             return iban_ok(value)
         if pattern.name == "routing":
             return aba_ok(value)
-        return value != value[0] * len(value)
+        return _REPEATED.fullmatch(value) is None
+
+    def validate_all(self, values: Sequence[str], pattern: Pattern) -> list[bool]:
+        if pattern.name == "account":
+            return list(map(operator.not_, map(_REPEATED.fullmatch, values)))
+        return super().validate_all(values, pattern)

@@ -6,11 +6,23 @@ detectors answer whether a record holds a resident's first name (or initial) and
 
 from __future__ import annotations
 
+import itertools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-__all__ = ["Detector", "NameDetector", "Pattern", "context_regex", "digits_only"]
+if TYPE_CHECKING:
+    from wisp.discovery.table import Table
+
+__all__ = [
+    "Detector",
+    "NameDetector",
+    "Pattern",
+    "context_regex",
+    "digits_only",
+    "digits_only_all",
+]
 
 _NOT_ALNUM = re.compile(r"[^0-9A-Za-z]+")
 
@@ -21,6 +33,15 @@ def digits_only(raw: str) -> str:
     return raw.replace("-", "").replace(" ", "").replace(".", "")
 
 
+def digits_only_all(raws: Sequence[str]) -> list[str]:
+    """`digits_only` of each of `raws`, done once over them all joined by line breaks."""
+    joined = "\n".join(raws)
+    if joined.count("\n") != len(raws) - 1:  # a raw with a line break of its own
+        return list(map(digits_only, raws))
+    digits = digits_only(joined)
+    return list(raws) if digits == joined else digits.split("\n")
+
+
 @dataclass(frozen=True, slots=True)
 class Pattern:
     """One way an element is written.
@@ -28,6 +49,10 @@ class Pattern:
     `regex` is the precise Python pattern (over ASCII bytes); `prefilter` a Hyperscan-compatible
     superset that fires at least once within `max_len` bytes before the end of every candidate.
     A pattern that `needs_context` is only reported near one of its detector's context words.
+
+    An element lies within one table cell: neither pattern matches a line break or a table
+    delimiter (tab, comma, semicolon, pipe), except as a prefilter's last character, so a
+    header-labelled column's cells can be searched on their own.
     """
 
     name: str
@@ -77,6 +102,16 @@ class Detector:
         """Whether `value` (normalized) can be a real element; checksums live here."""
         return True
 
+    def normalize_all(self, raws: Sequence[str]) -> list[str]:
+        """`normalize` of each raw match; a subclass may do a whole column at once, through
+        the same function `normalize` uses."""
+        return list(map(self.normalize, raws))
+
+    def validate_all(self, values: Sequence[str], pattern: Pattern) -> list[bool]:
+        """`validate` of each value; a subclass may check a whole column at once, through
+        the same function `validate` uses, never by rules of its own."""
+        return list(map(self.validate, values, itertools.repeat(pattern)))
+
     def mask(self, raw: str) -> str:
         """The raw match with all but the last `KEEP` letters and digits starred out."""
         alnum = sum(ch.isalnum() for ch in raw)
@@ -114,3 +149,13 @@ class NameDetector:
         """For every line of a table at once, whether it holds a name; None when the header
         alone cannot tell (callers then ask `row_has_name` line by line)."""
         return None
+
+    def name_columns(self, columns: tuple[str, ...]) -> tuple[int, ...]:
+        """The columns `rows_with_names_in` reads in a table with this header, so that they
+        are split with the engine's in one pass."""
+        return ()
+
+    def rows_with_names_in(self, table: Table, columns: tuple[str, ...]) -> list[bool] | None:
+        """`rows_with_names` from a table whose columns may be split already (the engine's
+        search of labelled columns splits them)."""
+        return self.rows_with_names(table.lines, table.delimiter, columns)

@@ -1,6 +1,8 @@
 """17.02(c): credit and debit card numbers, by ISO/IEC 7812 issuer range and Luhn checksum."""
 
-from wisp.discovery.detectors.base import Detector, Pattern, digits_only
+from collections.abc import Sequence
+
+from wisp.discovery.detectors.base import Detector, Pattern, digits_only, digits_only_all
 
 __all__ = ["CreditCardDetector", "luhn_ok"]
 
@@ -83,6 +85,9 @@ class CreditCardDetector(Detector):
 
     def normalize(self, raw: str) -> str:
         return digits_only(raw)
+
+    def normalize_all(self, raws: Sequence[str]) -> list[str]:
+        return digits_only_all(raws)
 
     def validate(self, value: str, pattern: Pattern) -> bool:
         return (value[:4], len(value)) in _ISSUED and luhn_ok(value) and _three_digits(value)

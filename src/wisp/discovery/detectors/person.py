@@ -14,6 +14,7 @@ from collections.abc import Callable
 from importlib import resources
 
 from wisp.discovery.detectors.base import NameDetector
+from wisp.discovery.table import Table
 
 __all__ = ["PersonDetector", "column_role", "first_names", "surnames"]
 
@@ -250,6 +251,36 @@ class PersonDetector(NameDetector):
             return list(map(operator.and_, first, last))
         except IndexError:  # a short row: let the caller ask row by row
             return None
+
+    def name_columns(self, columns: tuple[str, ...]) -> tuple[int, ...]:
+        roles = _roles(columns)
+        if roles is None:
+            return ()
+        given, family = roles
+        return (given,) if family is None else (given, family)
+
+    def rows_with_names_in(self, table: Table, columns: tuple[str, ...]) -> list[bool] | None:
+        roles = _roles(columns)
+        if roles is None:
+            return None
+        given, family = roles
+        if not table.complete(given) or (family is not None and not table.complete(family)):
+            return None  # a short row: let the caller ask row by row
+        if family is None:
+            return _fullmatches(_FULL_CELL, table.column(given))
+        first = _fullmatches(_NAME_CELL, table.column(given))
+        last = _fullmatches(_NAME_CELL, table.column(family))
+        return list(map(operator.and_, first, last))
+
+
+def _fullmatches(regex: re.Pattern[bytes], cells: list[bytes]) -> list[bool]:
+    """Whether `regex` matches each cell whole; each distinct cell is matched once, since a
+    name column holds the same first and last names over and over."""
+    distinct = set(cells)
+    if len(distinct) * 2 > len(cells):
+        return list(map(bool, map(regex.fullmatch, cells)))
+    matched = {cell: regex.fullmatch(cell) is not None for cell in distinct}
+    return list(map(matched.__getitem__, cells))
 
 
 def _item(index: int) -> Callable[[list[bytes]], bytes]:

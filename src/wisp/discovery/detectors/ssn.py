@@ -1,13 +1,22 @@
 """17.02(a): Social Security numbers, with the SSA's rules for numbers never issued."""
 
+import re
+from collections.abc import Sequence
 from typing import ClassVar
 
-from wisp.discovery.detectors.base import Detector, Pattern, digits_only
+from wisp.discovery.detectors.base import Detector, Pattern, digits_only, digits_only_all
 
 __all__ = ["SsnDetector"]
 
 #: Numbers the SSA voided after they were printed in advertising or lost to the public.
 _PUBLICIZED = frozenset({"078051120", "219099999", "457555462", "123456789"})
+#: The numbers the SSA may have issued: nine digits, not area 000, 666 or 9xx, group 00 or
+#: serial 0000, not one digit nine times, not publicized. One pattern, so that a whole column
+#: is checked with one C call per value.
+_ISSUED = re.compile(
+    r"(?!000|666|9|(\d)\1{8}|" + "|".join(sorted(_PUBLICIZED)) + r")\d{3}(?!00)\d{2}(?!0000)\d{4}",
+    re.ASCII,
+)
 
 
 class SsnDetector(Detector):
@@ -50,11 +59,14 @@ class SsnDetector(Detector):
     def normalize(self, raw: str) -> str:
         return digits_only(raw)
 
+    def normalize_all(self, raws: Sequence[str]) -> list[str]:
+        return digits_only_all(raws)
+
     def validate(self, value: str, pattern: Pattern) -> bool:
-        area, group, serial = value[:3], value[3:5], value[5:]
-        if area in ("000", "666") or area[0] == "9" or group == "00" or serial == "0000":
-            return False
-        return value not in _PUBLICIZED and value != value[0] * 9
+        return _ISSUED.fullmatch(value) is not None
+
+    def validate_all(self, values: Sequence[str], pattern: Pattern) -> list[bool]:
+        return list(map(bool, map(_ISSUED.fullmatch, values)))
 
     def mask(self, raw: str) -> str:
         return "***-**-" + digits_only(raw)[-4:]
