@@ -121,9 +121,9 @@ def _install(home: Path, database_url: str | None, records: int) -> tuple[str, l
 
 
 @contextmanager
-def _server(home: Path, database_url: str | None, port: int) -> Iterator[str]:
+def _server(home: Path, database_url: str | None, port: int, workers: int) -> Iterator[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("WISP_")}
-    env.update({"WISP_HOME": str(home), "WISP_PORT": str(port)})
+    env.update({"WISP_HOME": str(home), "WISP_PORT": str(port), "WISP_WEB_WORKERS": str(workers)})
     if database_url:
         env["WISP_DATABASE_URL"] = database_url
     command = [sys.executable, "-c", "from wisp.cli import main; main()", "serve"]
@@ -186,7 +186,7 @@ def _run(kind: str, args: argparse.Namespace) -> dict[str, float]:
         (Path(tmp) / "ids.txt").write_text("\n".join(ids) + "\n")
         script = Path(tmp) / "reads.lua"
         script.write_text(_LUA % {"ids": Path(tmp) / "ids.txt"})
-        with _server(home, database_url, _free_port()) as url:
+        with _server(home, database_url, _free_port(), args.workers) as url:
             wrk = [
                 "wrk", "-t1", f"-c{args.connections}", f"-d{args.seconds}s", "--latency",
                 "-H", f"Authorization: Bearer {token}", "-s", str(script), url,
@@ -207,6 +207,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--records", type=int, default=2000)
     parser.add_argument("--only", choices=["sqlite", "postgresql"])
+    parser.add_argument("--workers", type=int, default=0, help="WISP_WEB_WORKERS (0: default)")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: run bash bench/run_http.sh (installs Debian's wrk)")

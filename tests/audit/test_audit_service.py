@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import sqlite3
 import stat
 import uuid
 from collections.abc import Callable
@@ -21,6 +22,7 @@ from wisp.audit.keys import AuditKeys
 from wisp.audit.service import AuditLog
 from wisp.audit.verify import line_digest
 from wisp.errors import AuditError, AuditTampered, UnsafeAuditField
+from wisp.storage.engine import SQLITE_FILE
 from wisp.storage.session import transaction
 
 USER = uuid.UUID("0f0e0d0c-0b0a-0908-0706-050403020100")
@@ -89,6 +91,47 @@ def test_an_entry_commits_or_rolls_back_with_the_callers_transaction(
 
     assert database.execute("SELECT sequence FROM audit_entry") == [(1,)]
     assert audit_log.verify().ok
+
+
+def test_writing_commits_entries_with_the_change_and_announces_them_after(
+    audit_log: AuditLog, database: Database
+) -> None:
+    database.execute("CREATE TABLE scratch (n INTEGER)")
+    heard: list[int] = []
+    audit_log.add_listener(lambda entry: heard.append(entry.sequence))
+
+    def failing_change() -> None:
+        with audit_log.writing() as write:
+            write.connection.execute(text("INSERT INTO scratch VALUES (1)"))
+            write.record(event(1))
+            raise RuntimeError("the change it describes failed")
+
+    with pytest.raises(RuntimeError):
+        failing_change()
+    with audit_log.writing() as write:
+        write.connection.execute(text("INSERT INTO scratch VALUES (2)"))
+        assert (write.record(event(2)), write.record(event(3))) == (1, 2)
+        assert heard == []  # not before it commits
+
+    assert heard == [1, 2]
+    assert database.execute("SELECT n FROM scratch") == [(2,)]
+    assert database.execute("SELECT sequence FROM audit_entry ORDER BY sequence") == [(1,), (2,)]
+    assert audit_log.verify().ok
+
+
+def test_writing_holds_the_sqlite_write_lock_from_its_first_statement(
+    audit_log: AuditLog, database: Database
+) -> None:
+    if database.kind != "sqlite":
+        pytest.skip("PostgreSQL writers serialize on the head row's lock")
+    other = sqlite3.connect(database.settings.home / SQLITE_FILE, timeout=0, isolation_level=None)
+    try:
+        with audit_log.writing() as write:
+            write.connection.execute(text("SELECT 1"))
+            with pytest.raises(sqlite3.OperationalError, match="locked"):
+                other.execute("BEGIN IMMEDIATE")
+    finally:
+        other.close()
 
 
 def test_a_caller_session_without_the_write_lock_is_refused_on_sqlite(

@@ -7,11 +7,13 @@ import stat
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import sessionmaker
 from wisp_testdb import Database
 
 from wisp.config import Settings
 from wisp.errors import StorageError
+from wisp.storage import engine as engine_module
 from wisp.storage.engine import (
     BUSY_TIMEOUT_MS,
     SQLITE_FILE,
@@ -21,7 +23,7 @@ from wisp.storage.engine import (
     is_sqlite,
     make_engine,
 )
-from wisp.storage.session import make_session_factory, transaction
+from wisp.storage.session import bound_engine, make_session_factory, transaction, write_locked
 
 
 def test_sqlite_by_default_in_the_state_directory(tmp_path: Path) -> None:
@@ -86,6 +88,78 @@ def test_write_transaction_holds_the_sqlite_write_lock_from_its_first_statement(
         other.execute("ROLLBACK")
     finally:
         other.close()
+        engine.dispose()
+
+
+def test_a_write_locked_engine_begins_with_the_sqlite_write_lock(tmp_path: Path) -> None:
+    engine = make_engine(Settings(home=tmp_path))
+    other = sqlite3.connect(tmp_path / SQLITE_FILE, timeout=0, isolation_level=None)
+    try:
+        with write_locked(engine).begin() as connection:
+            connection.execute(text("SELECT 1"))
+            with pytest.raises(sqlite3.OperationalError, match="locked"):
+                other.execute("BEGIN IMMEDIATE")
+        with engine.begin() as connection:  # the engine itself still begins deferred
+            connection.execute(text("SELECT 1"))
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+    finally:
+        other.close()
+        engine.dispose()
+
+
+def test_bound_engine_is_the_engine_of_the_sessions(database: Database) -> None:
+    assert bound_engine(database.sessions) is database.engine
+    with pytest.raises(TypeError):
+        bound_engine(sessionmaker())
+
+
+def _backend_pid(engine: Engine) -> int:
+    with engine.connect() as connection:
+        return int(connection.execute(text("SELECT pg_backend_pid()")).scalar_one())
+
+
+def _pings(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    calls: list[object] = []
+    real = engine.dialect.do_ping
+
+    def counting(dbapi_connection: object) -> bool:
+        calls.append(dbapi_connection)
+        return real(dbapi_connection)
+
+    monkeypatch.setattr(engine.dialect, "do_ping", counting)
+    return calls
+
+
+def test_postgresql_pings_only_connections_idle_for_a_while(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if database.kind != "postgresql":
+        pytest.skip("SQLite has no server to lose a connection")
+    engine = make_engine(database.settings, pool_size=1)
+    try:
+        pings = _pings(engine, monkeypatch)
+        first = _backend_pid(engine)
+        assert (_backend_pid(engine), pings) == (first, [])  # used a moment ago: no round trip
+        monkeypatch.setattr(engine_module, "IDLE_PING_SECONDS", 0.0)
+        assert (_backend_pid(engine), len(pings)) == (first, 1)
+    finally:
+        engine.dispose()
+
+
+def test_postgresql_replaces_an_idle_connection_the_server_dropped(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if database.kind != "postgresql":
+        pytest.skip("SQLite has no server to lose a connection")
+    engine = make_engine(database.settings, pool_size=1)
+    try:
+        dropped = _backend_pid(engine)
+        database.execute("SELECT pg_terminate_backend(:pid)", pid=dropped)
+        monkeypatch.setattr(engine_module, "IDLE_PING_SECONDS", 0.0)
+
+        assert _backend_pid(engine) != dropped  # pinged, found dead, replaced: no error
+    finally:
         engine.dispose()
 
 

@@ -9,7 +9,7 @@ import pytest
 from servicedata import ALICE, BOB, CLI, EMPLOYEES, audit_rows, make_employees, principal, role
 from wisp_testdb import Database
 
-from wisp.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from wisp.errors import AuditTampered, Conflict, InvalidInput, NotFound, PermissionDenied
 from wisp.identity.roles import Permission
 from wisp.vault.service import VaultService
 from wisp.vault.views import Classification, CollectionSpec, FieldSpec, RetentionBasis
@@ -157,6 +157,42 @@ def test_an_update_reseals_changes_the_index_and_keeps_the_rest(
     (entry,) = audit_rows(database, "vault.record_updated")
     field_ids = {f.name: str(f.id) for f in vault.get_collection(CLI, "employees").fields}
     assert entry.details["fields"] == [field_ids["ssn"], field_ids["dept"]]
+
+
+@pytest.mark.parametrize(
+    "given",
+    [
+        {"first": "Evangelina", "last": "Whitcombe"},
+        {"first": "Evangelina", "last": "Whitcombe", "ssn": "123-45-6788"},
+        {**ALICE},
+    ],
+    ids=["none", "one", "all"],
+)
+def test_a_new_record_has_a_blind_index_per_indexed_value_given(
+    vault: VaultService, database: Database, given: dict[str, str]
+) -> None:
+    (record,) = make_employees(vault, given)
+
+    rows = database.execute("SELECT record_id, key_version FROM vault_index")
+    indexed = {"ssn", "card", "account"} & set(given)
+    assert len(rows) == len(indexed)
+    assert {str(uuid.UUID(str(r[0]))) for r in rows} <= {str(record.id)}
+    assert {r[1] for r in rows} <= {1}
+    for name in indexed:
+        assert [r.id for r in vault.search(CLI, "employees", name, given[name])] == [record.id]
+
+
+def test_a_failed_write_leaves_neither_record_indexes_nor_audit_entry(
+    vault: VaultService, database: Database
+) -> None:
+    make_employees(vault, ALICE)
+    before = [_count(database, t) for t in ("vault_record", "vault_index", "audit_entry")]
+    database.execute("DELETE FROM audit_head")  # the audit append fails after the inserts
+
+    with pytest.raises(AuditTampered, match="head row is missing"):
+        vault.create_record(CLI, "employees", BOB)
+
+    assert [_count(database, t) for t in ("vault_record", "vault_index", "audit_entry")] == before
 
 
 def test_writes_are_audited_with_ids_and_counts_only(

@@ -1,14 +1,17 @@
 """17.04(4): the audit log's SQL: append under the head lock, and read entries in order.
 
 Writers take turns on the head row: `SELECT ... FOR UPDATE` on PostgreSQL, and on SQLite the
-write lock their transaction began with (`transaction(..., write=True)`: `BEGIN IMMEDIATE`).
+write lock their transaction began with (`BEGIN IMMEDIATE`). Every writer appends inside some
+caller's transaction, so the append is prepared Core statements on that transaction's
+connection, built once here: no ORM object, no unit of work, nothing compiled per entry.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from typing import Any, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from wisp.audit.chain import StoredEntry
@@ -26,58 +29,49 @@ __all__ = [
     "read_head",
 ]
 
-_COLUMNS = (
-    AuditEntry.sequence,
-    AuditEntry.occurred_at,
-    AuditEntry.actor,
-    AuditEntry.action,
-    AuditEntry.target_type,
-    AuditEntry.target_id,
-    AuditEntry.source,
-    AuditEntry.outcome,
-    AuditEntry.details,
-    AuditEntry.prev_hash,
-    AuditEntry.mac,
+_ENTRY = cast(Table, AuditEntry.__table__)
+_HEAD = cast(Table, AuditHead.__table__)
+_COLUMNS = tuple(_ENTRY.c[name] for name in StoredEntry.__slots__)
+
+_READ_HEAD = select(_HEAD.c.sequence, _HEAD.c.mac).where(_HEAD.c.id == HEAD_ID)
+# SQLite renders no FOR UPDATE: there the writer's BEGIN IMMEDIATE already holds the lock.
+_LOCK_HEAD = _READ_HEAD.with_for_update()
+_INSERT_ENTRY = insert(_ENTRY).values({c.name: bindparam(c.name, type_=c.type) for c in _COLUMNS})
+_MOVE_HEAD = (
+    update(_HEAD)
+    .where(_HEAD.c.id == HEAD_ID)
+    .values(sequence=bindparam("sequence", type_=_HEAD.c.sequence.type), mac=bindparam("mac"))
 )
+# PostgreSQL: the entry and the head's move in one statement, one round trip rather than two.
+# A data-modifying WITH runs to completion whether or not the statement reads from it.
+_APPEND_AND_MOVE = _MOVE_HEAD.add_cte(_INSERT_ENTRY.cte("appended"))
 
 
-def lock_head(session: Session) -> AuditHead:
-    """The head row, locked until the transaction ends; AuditTampered if it is gone."""
-    head = session.scalars(
-        select(AuditHead).where(AuditHead.id == HEAD_ID).with_for_update()
-    ).one_or_none()
-    if head is None:
+def lock_head(conn: Connection) -> tuple[int, str]:
+    """The head's (sequence, mac), its row locked until the transaction ends; AuditTampered if
+    the row is gone."""
+    row = conn.execute(_LOCK_HEAD).first()
+    if row is None:
         raise AuditTampered("the audit head row is missing; run `wisp audit verify`")
-    return head
+    return row[0], row[1]
 
 
 def read_head(session: Session) -> tuple[int, str] | None:
     """The head's (sequence, mac), unlocked; None if the row is gone."""
-    row = session.execute(
-        select(AuditHead.sequence, AuditHead.mac).where(AuditHead.id == HEAD_ID)
-    ).one_or_none()
-    return None if row is None else (row.sequence, row.mac)
+    row = session.execute(_READ_HEAD).first()
+    return None if row is None else (row[0], row[1])
 
 
-def append(session: Session, head: AuditHead, entry: StoredEntry) -> None:
-    """Insert `entry` and move the locked `head` to it."""
-    session.add(
-        AuditEntry(
-            sequence=entry.sequence,
-            occurred_at=entry.occurred_at,
-            actor=entry.actor,
-            action=entry.action,
-            target_type=entry.target_type,
-            target_id=entry.target_id,
-            source=entry.source,
-            outcome=entry.outcome,
-            details=entry.details,
-            prev_hash=entry.prev_hash,
-            mac=entry.mac,
-        )
-    )
-    head.sequence, head.mac = entry.sequence, entry.mac
-    session.flush()
+def append(conn: Connection, entry: StoredEntry) -> None:
+    """Insert `entry` and move the head, locked by `lock_head` in this transaction, to it."""
+    params: dict[str, Any] = {name: getattr(entry, name) for name in StoredEntry.__slots__}
+    if conn.dialect.name == "postgresql":
+        moved = conn.execute(_APPEND_AND_MOVE, params).rowcount
+    else:
+        conn.execute(_INSERT_ENTRY, params)
+        moved = conn.execute(_MOVE_HEAD, params).rowcount
+    if moved != 1:  # only if the row vanished under the lock: someone is at the database
+        raise AuditTampered("the audit head row is missing; run `wisp audit verify`")
 
 
 def entries_after(session: Session, after: int, limit: int) -> Sequence[StoredEntry]:

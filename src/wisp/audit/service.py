@@ -9,14 +9,15 @@ Listeners (the alert rules) hear of each entry once it has committed, never befo
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import event
+from sqlalchemy import Connection, event
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, SessionTransaction
 
@@ -36,12 +37,12 @@ from wisp.audit.verify import (
 )
 from wisp.errors import AuditError, AuditTampered
 from wisp.storage.engine import WRITE_LOCK, is_sqlite
-from wisp.storage.session import SessionFactory, transaction
+from wisp.storage.session import SessionFactory, bound_engine, transaction, write_locked
 
 if TYPE_CHECKING:
     from wisp.config import Settings
 
-__all__ = ["AuditListener", "AuditLog"]
+__all__ = ["AuditListener", "AuditLog", "AuditedWrite"]
 
 _log = logging.getLogger(__name__)
 #: Told of each entry after it commits; see `AuditLog.add_listener`.
@@ -84,6 +85,29 @@ class _Pending:
             self.items = []  # the outermost transaction ended without a commit: none happened
 
 
+class AuditedWrite:
+    """One write transaction of `AuditLog.writing`: the change's SQL goes to `connection`, its
+    audit entries to `record`, and both commit together or not at all."""
+
+    __slots__ = ("_append", "_entries", "connection")
+
+    def __init__(
+        self,
+        connection: Connection,
+        append: Callable[[Connection, AuditEvent], StoredEntry],
+        entries: list[StoredEntry],
+    ) -> None:
+        self.connection = connection
+        self._append = append
+        self._entries = entries
+
+    def record(self, event: AuditEvent) -> int:
+        """Append `event` in this transaction; its sequence number. Announced once committed."""
+        entry = self._append(self.connection, event)
+        self._entries.append(entry)
+        return entry.sequence
+
+
 class AuditLog:
     """The audit log of one installation, over one database and one checkpoint directory."""
 
@@ -97,6 +121,9 @@ class AuditLog:
         checkpoint_every: int = 0,
     ) -> None:
         self._sessions = sessions
+        # Its own entries, and `writing`'s, go through a plain connection: no ORM session,
+        # whose set-up and unit of work cost as much as the entry's statements.
+        self._writer = write_locked(bound_engine(sessions))
         self._keys = keys
         self._file = CheckpointFile(checkpoint_dir)
         self._clock = clock
@@ -170,12 +197,12 @@ class AuditLog:
                 # Reading the head in a deferred transaction, then writing, fails at random
                 # under load on SQLite; refuse every time instead.
                 raise AuditError("on SQLite, record in a session from transaction(..., write=True)")
-            entry = self._append(session, event)
+            entry = self._append(connection, event)
             self._after_commit(session, entry)
             return entry.sequence
         try:
-            with transaction(self._sessions, write=True) as own:
-                entry = self._append(own, event)
+            with self._writer.begin() as connection:
+                entry = self._append(connection, event)
         except SQLAlchemyError as exc:
             raise AuditError(f"cannot write the audit log ({type(exc).__name__})") from exc
         self._notify(entry)
@@ -183,18 +210,32 @@ class AuditLog:
             self.checkpoint()
         return entry.sequence
 
-    def _append(self, session: Session, event: AuditEvent) -> StoredEntry:
+    @contextmanager
+    def writing(self) -> Iterator[AuditedWrite]:
+        """A write transaction on a plain connection (no ORM session), its entries announced
+        to listeners once it commits; committed when the block ends, rolled back if it raises.
+
+        It holds SQLite's write lock from its first statement, as `transaction(..., write=True)`.
+        Database errors reach the caller as SQLAlchemy raised them. No automatic checkpoint.
+        """
+        entries: list[StoredEntry] = []
+        with self._writer.begin() as connection:
+            yield AuditedWrite(connection, self._append, entries)
+        for entry in entries:
+            self._notify(entry)
+
+    def _append(self, connection: Connection, event: AuditEvent) -> StoredEntry:
         columns = event.columns()
-        head = repository.lock_head(session)
+        sequence, prev_mac = repository.lock_head(connection)
         draft = StoredEntry(
-            sequence=head.sequence + 1,
+            sequence=sequence + 1,
             occurred_at=self._now(),
-            prev_hash=head.mac,
+            prev_hash=prev_mac,
             mac="",
             **columns,
         )
-        entry = replace(draft, mac=chain_mac(self._keys.hmac_key, head.mac, draft))
-        repository.append(session, head, entry)
+        entry = replace(draft, mac=chain_mac(self._keys.hmac_key, prev_mac, draft))
+        repository.append(connection, entry)
         return entry
 
     def checkpoint(self) -> Checkpoint:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from wisp.storage.engine import WRITE_LOCK
 
-__all__ = ["SessionFactory", "make_session_factory", "transaction"]
+__all__ = ["SessionFactory", "bound_engine", "make_session_factory", "transaction", "write_locked"]
 
 SessionFactory = sessionmaker[Session]
 
@@ -22,6 +22,21 @@ SessionFactory = sessionmaker[Session]
 def make_session_factory(engine: Engine) -> SessionFactory:
     """Sessions bound to `engine`; objects stay readable after commit."""
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def bound_engine(sessions: SessionFactory) -> Engine:
+    """The engine `sessions` are bound to; TypeError if they are bound to something else."""
+    bind = sessions.kw.get("bind")
+    if not isinstance(bind, Engine):
+        raise TypeError("sessions bound to an engine are required")
+    return bind
+
+
+def write_locked(engine: Engine) -> Engine:
+    """`engine` whose transactions begin holding SQLite's write lock, as `write=True` sessions
+    do: `with write_locked(engine).begin() as connection`. Make it once: it is a new engine
+    object (sharing the pool) each time."""
+    return engine.execution_options(**{WRITE_LOCK: True})
 
 
 @contextmanager

@@ -110,7 +110,7 @@ def create_collection(
         for position, f in enumerate(spec.fields)
     ]
     reasons = [_reason_row(cid, label, now) for label in spec.reasons]
-    with ctx.writing() as (session, conn):
+    with ctx.writing() as (write, conn):
         if repository.collection_by_name(conn, spec.name) is not None:
             raise Conflict(f"collection {spec.name!r} exists already")
         repository.insert_collection(conn, row, fields, reasons)
@@ -119,7 +119,7 @@ def create_collection(
             "change": CollectionChange.CREATED,
             "fields": len(fields),
         }
-        ctx.record(session, Action.CONFIG_CHANGED, actor, _target(cid), details, source=source)
+        ctx.record(write, Action.CONFIG_CHANGED, actor, _target(cid), details, source=source)
         created = repository.collection_by_id(conn, cid)
         assert created is not None  # inserted just above, in this transaction
         return _views(conn, [created])[0]
@@ -183,7 +183,7 @@ def add_reason(
     text = check_reason(label)
     layout = ctx.find(ref)
     _manage(ctx, actor, layout, source)
-    with ctx.writing() as (session, conn):
+    with ctx.writing() as (write, conn):
         listed = {r.label.casefold(): r for r in repository.active_reasons(conn, [layout.id])}
         if text.casefold() in listed:
             raise Conflict(f"collection {layout.name!r} lists that reason already")
@@ -200,9 +200,7 @@ def add_reason(
             "change": CollectionChange.REASON_ADDED,
             "reason": reason_id,
         }
-        ctx.record(
-            session, Action.CONFIG_CHANGED, actor, _target(layout.id), details, source=source
-        )
+        ctx.record(write, Action.CONFIG_CHANGED, actor, _target(layout.id), details, source=source)
     return get_collection(ctx, actor, layout.id)
 
 
@@ -212,7 +210,7 @@ def remove_reason(
     """Retire a listed reason: no new reveal may give it; the audit log keeps its id."""
     layout = ctx.find(ref)
     _manage(ctx, actor, layout, source)
-    with ctx.writing() as (session, conn):
+    with ctx.writing() as (write, conn):
         reason = find_reason(conn, layout, label)
         repository.set_reason_retired(conn, reason.id, ctx.now())
         details: dict[str, DetailValue] = {
@@ -220,9 +218,7 @@ def remove_reason(
             "change": CollectionChange.REASON_REMOVED,
             "reason": reason.id,
         }
-        ctx.record(
-            session, Action.CONFIG_CHANGED, actor, _target(layout.id), details, source=source
-        )
+        ctx.record(write, Action.CONFIG_CHANGED, actor, _target(layout.id), details, source=source)
     return get_collection(ctx, actor, layout.id)
 
 
@@ -252,14 +248,12 @@ def add_canaries(
         by = creators[position % len(creators)]
         records.append(record_row(layout, sealed, canary=True, at=now, by=by))
         indexes += index_rows(layout, sealed)
-    with ctx.writing() as (session, conn):
+    with ctx.writing() as (write, conn):
         repository.insert_records(conn, records, indexes)
         details: dict[str, DetailValue] = {
             "collection": layout.id,
             "change": CollectionChange.CANARIES_ADDED,
             "count": count,
         }
-        ctx.record(
-            session, Action.CONFIG_CHANGED, actor, _target(layout.id), details, source=source
-        )
+        ctx.record(write, Action.CONFIG_CHANGED, actor, _target(layout.id), details, source=source)
     return count

@@ -20,14 +20,13 @@ from typing import NoReturn
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-from sqlalchemy.orm import Session
 
 from wisp.audit.events import Action, AuditEvent, DetailValue, Outcome, Target
-from wisp.audit.service import AuditLog
+from wisp.audit.service import AuditedWrite, AuditLog
 from wisp.errors import Conflict, InvalidInput, NotFound, PermissionDenied, StorageError
 from wisp.identity.roles import Permission
 from wisp.storage.engine import reader
-from wisp.storage.session import SessionFactory, transaction
+from wisp.storage.session import SessionFactory, bound_engine
 from wisp.vault import repository
 from wisp.vault.access import Actor, allowed, audit_actor
 from wisp.vault.keys import KeyProvider
@@ -100,9 +99,7 @@ class VaultContext:
         clock: Callable[[], datetime] | None = None,
         batch_size: int = 500,
     ) -> None:
-        bind = sessions.kw.get("bind")
-        if not isinstance(bind, Engine):
-            raise TypeError("the vault needs sessions bound to an engine")
+        bind = bound_engine(sessions)
         self.engine: Engine = bind
         self._reader: Engine = reader(bind)
         self.sessions = sessions
@@ -133,11 +130,15 @@ class VaultContext:
             raise StorageError(f"the vault's database failed ({type(exc).__name__})") from exc
 
     @contextmanager
-    def writing(self) -> Iterator[tuple[Session, Connection]]:
-        """One write transaction: its session (for the audit log) and connection (for SQL)."""
+    def writing(self) -> Iterator[tuple[AuditedWrite, Connection]]:
+        """One write transaction: its audit writer (for `record`) and its connection (for SQL).
+
+        A plain connection, as for reads: the vault's SQL is Core, and an ORM session would
+        only add its own set-up and commit bookkeeping to every write.
+        """
         try:
-            with transaction(self.sessions, write=True) as session:
-                yield session, session.connection()
+            with self.audit.writing() as write:
+                yield write, write.connection
         except IntegrityError as exc:
             raise Conflict("it exists already, or it changed meanwhile") from exc
         except SQLAlchemyError as exc:
@@ -182,7 +183,7 @@ class VaultContext:
 
     def record(
         self,
-        session: Session | None,
+        write: AuditedWrite | None,
         action: Action,
         actor: Actor,
         target: Target | None,
@@ -191,9 +192,12 @@ class VaultContext:
         source: str | None = None,
         outcome: Outcome = Outcome.SUCCESS,
     ) -> None:
-        """Audit an event, inside `session`'s transaction if given."""
+        """Audit an event, inside `write`'s transaction if given, else alone."""
         event = AuditEvent(action, outcome, audit_actor(actor), target, source, details)
-        self.audit.record(event, session=session)
+        if write is None:
+            self.audit.record(event)
+        else:
+            write.record(event)
 
     def require(
         self,

@@ -18,9 +18,8 @@ from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
-from sqlalchemy.orm import Session
-
 from wisp.audit.events import Action, DetailValue, Outcome, Target
+from wisp.audit.service import AuditedWrite
 from wisp.discovery.detectors.base import Detector, context_regex
 from wisp.discovery.detectors.person import column_role
 from wisp.discovery.engine import header_words
@@ -193,7 +192,7 @@ def _write_batch(
     layout: Layout,
     batch: list[dict[str, str | None]],
     by: str,
-    on_commit: Callable[[Session], None] | None,
+    on_commit: Callable[[AuditedWrite], None] | None,
 ) -> None:
     """Seal a batch (outside the transaction), then insert it in one transaction with, for the
     last batch, the audit entry."""
@@ -204,11 +203,11 @@ def _write_batch(
         at = now + timedelta(microseconds=position)
         records.append(record_row(layout, sealed, canary=False, at=at, by=by))
         indexes += index_rows(layout, sealed)
-    with ctx.writing() as (session, conn):
+    with ctx.writing() as (write, conn):
         if records:
             repository.insert_records(conn, records, indexes)
         if on_commit is not None:
-            on_commit(session)
+            on_commit(write)
 
 
 def import_rows(
@@ -244,13 +243,13 @@ def import_rows(
     size, by, done = ctx.batch_size, actor_label(actor), 0
     batches = [good[i : i + size] for i in range(0, len(good), size)] or [[]]
 
-    def audit(session: Session | None, outcome: Outcome = Outcome.SUCCESS) -> None:
+    def audit(write: AuditedWrite | None, outcome: Outcome = Outcome.SUCCESS) -> None:
         details: dict[str, DetailValue] = {
             "collection": layout.id,
             "count": done if outcome is not Outcome.SUCCESS else len(good),
             "rejected": len(errors),
         }
-        ctx.record(session, Action.IMPORT, actor, target, details, source=source, outcome=outcome)
+        ctx.record(write, Action.IMPORT, actor, target, details, source=source, outcome=outcome)
 
     try:
         for position, batch in enumerate(batches):

@@ -50,7 +50,7 @@ def _shred_expired(ctx: VaultContext, row: StoredRow, now: datetime, actor: Acto
     by_updated = row.retention_basis == RetentionBasis.UPDATED.value
     total = 0
     while True:
-        with ctx.writing() as (session, conn):
+        with ctx.writing() as (write, conn):
             ids = repository.expired_ids(conn, row.id, by_updated, cutoff, ctx.batch_size)
             if not ids:
                 return total
@@ -58,7 +58,7 @@ def _shred_expired(ctx: VaultContext, row: StoredRow, now: datetime, actor: Acto
             count = repository.delete_records(conn, ids)
             details = {"collection": row.id, "count": count, "retention_days": row.retention_days}
             target = Target("vault_collection", row.id)
-            ctx.record(session, Action.RECORD_SHREDDED, actor, target, details)
+            ctx.record(write, Action.RECORD_SHREDDED, actor, target, details)
         total += count
         if len(ids) < ctx.batch_size:
             return total
@@ -124,7 +124,7 @@ def _resealed(ctx: VaultContext, rows: list[StoredRow]) -> list[tuple[StoredRow,
 
 def _write_resealed(ctx: VaultContext, batch: list[tuple[StoredRow, Any, list[Any]]]) -> int:
     done = 0
-    with ctx.writing() as (_session, conn):
+    with ctx.writing() as (_write, conn):
         for row, sealed, indexes in batch:
             values = {
                 "kek_version": sealed.kek_version,
@@ -157,7 +157,7 @@ def _move_all(ctx: VaultContext, version: int, reseal: bool, progress: _Progress
             progress.resealed += _write_resealed(ctx, _resealed(ctx, rows))
         else:
             updates = _rewrapped(ctx, rows)
-            with ctx.writing() as (_session, conn):
+            with ctx.writing() as (_write, conn):
                 progress.rewrapped += repository.set_wrapped_keys(conn, updates)
 
 

@@ -2,8 +2,8 @@
 
 Reads of records are the hot path (masked reads by the web app), so each is one prepared
 statement on a plain connection, built once per process and cached compiled by SQLAlchemy.
-Writers run inside the caller's transaction (`transaction(..., write=True)`), which also holds
-the audit entry of the change.
+Writers run inside the caller's transaction (`AuditLog.writing`), which also holds the audit
+entry of the change; a record's own statements are built once too.
 """
 
 from __future__ import annotations
@@ -14,7 +14,9 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import (
+    ARRAY,
     Connection,
+    Insert,
     Row,
     Table,
     and_,
@@ -45,6 +47,7 @@ __all__ = [
     "insert_collection",
     "insert_indexes",
     "insert_reason",
+    "insert_record",
     "insert_records",
     "page_records",
     "reason_by_label",
@@ -87,6 +90,14 @@ _GET = select(*RECORD_COLUMNS).where(
 )
 _GET_LOCKED = _GET.with_for_update()
 _ORDER = (_R.c.created_at, _R.c.id)
+_INSERT_RECORD = insert(_R)
+_INSERT_INDEX = insert(_I)
+_UPDATE_RECORD = (
+    update(_R)
+    .where(_R.c.id == bindparam("record_id"))
+    .values({c: bindparam(c) for c in ("kek_version", "wrapped_key", "sealed", "updated_at")})
+)
+_DELETE_INDEXES = delete(_I).where(_I.c.record_id.in_(bindparam("record_ids", expanding=True)))
 _FIRST_PAGE = (
     select(*RECORD_COLUMNS)
     .where(_R.c.collection_id == bindparam("collection_id"))
@@ -198,14 +209,43 @@ def insert_records(
     conn: Connection, records: Sequence[Mapping[str, Any]], indexes: Sequence[Mapping[str, Any]]
 ) -> None:
     """New records and their blind indexes (one statement each, whatever their number)."""
-    conn.execute(insert(_R), list(records))
+    conn.execute(_INSERT_RECORD, list(records))
     if indexes:
         insert_indexes(conn, indexes)
 
 
+def _record_with_indexes() -> Insert:
+    # PostgreSQL: a record and its indexes in one statement, one round trip, whatever their
+    # number (arrays, unnested; a multi-row VALUES would be compiled anew on every call). The
+    # indexes' foreign key is checked at the statement's end, when the record is there.
+    arrays = {c.name: bindparam(f"{c.name}s", type_=ARRAY(c.type)) for c in _I.c}
+    rows = func.unnest(*arrays.values()).table_valued(*arrays).render_derived("rows")
+    indexes = insert(_I).from_select(list(arrays), select(*rows.c))
+    record = insert(_R).values({c.name: bindparam(c.name, type_=c.type) for c in _R.c})
+    return record.add_cte(indexes.cte("indexes"))
+
+
+_INSERT_RECORD_WITH_INDEXES = _record_with_indexes()
+
+
+def insert_record(
+    conn: Connection, record: Mapping[str, Any], indexes: Sequence[Mapping[str, Any]]
+) -> None:
+    """One new record and its blind indexes."""
+    if conn.dialect.name != "postgresql":  # SQLite: statements are calls, not round trips
+        conn.execute(_INSERT_RECORD, dict(record))
+        if indexes:
+            insert_indexes(conn, indexes)
+        return
+    params = dict(record)
+    for column in _I.c:
+        params[f"{column.name}s"] = [index[column.name] for index in indexes]
+    conn.execute(_INSERT_RECORD_WITH_INDEXES, params)
+
+
 def insert_indexes(conn: Connection, indexes: Sequence[Mapping[str, Any]]) -> None:
     """Blind index rows: record_id, field_id, key_version, digest."""
-    conn.execute(insert(_I), list(indexes))
+    conn.execute(_INSERT_INDEX, list(indexes))
 
 
 def get_record(
@@ -278,8 +318,9 @@ def update_record(
     values: Mapping[str, Any],
     indexes: Sequence[Mapping[str, Any]],
 ) -> None:
-    """New wrapped key, ciphertexts and times for a record, and its indexes replaced."""
-    conn.execute(update(_R).where(_R.c.id == record_id).values(**values))
+    """A record's new kek_version, wrapped_key, sealed and updated_at (`values`), and its
+    indexes replaced."""
+    conn.execute(_UPDATE_RECORD, {**values, "record_id": record_id})
     replace_indexes(conn, [record_id], indexes)
 
 
@@ -287,7 +328,7 @@ def replace_indexes(
     conn: Connection, record_ids: Sequence[uuid.UUID], indexes: Sequence[Mapping[str, Any]]
 ) -> None:
     """Drop the blind indexes of some records and insert `indexes` instead."""
-    conn.execute(delete(_I).where(_I.c.record_id.in_(list(record_ids))))
+    conn.execute(_DELETE_INDEXES, {"record_ids": list(record_ids)})
     if indexes:
         insert_indexes(conn, indexes)
 

@@ -158,11 +158,11 @@ class VaultService:
         record_id, now = uuid.uuid4(), ctx.now()
         sealed = seal_values(layout, record_id, clean, ctx.keys)
         row = record_row(layout, sealed, canary=False, at=now, by=actor_label(actor))
-        with ctx.writing() as (session, conn):
-            repository.insert_records(conn, [row], index_rows(layout, sealed))
+        with ctx.writing() as (write, conn):
+            repository.insert_record(conn, row, index_rows(layout, sealed))
             details: dict[str, DetailValue] = {"collection": layout.id, "fields": len(values)}
             ctx.record(
-                session, Action.RECORD_CREATED, actor, _target(record_id), details, source=source
+                write, Action.RECORD_CREATED, actor, _target(record_id), details, source=source
             )
         return self._view(layout, record_id, clean, now, now, row["created_by"])
 
@@ -192,7 +192,7 @@ class VaultService:
         layout = ctx.find(collection)
         check_values(layout, values, partial=True)
         self._writable(actor, layout, list(values), source)
-        with ctx.writing() as (session, conn):
+        with ctx.writing() as (write, conn):
             row = repository.get_record(conn, layout.id, rid, lock=True)
             if row is None:
                 raise NotFound("no such record")
@@ -208,7 +208,7 @@ class VaultService:
             repository.update_record(conn, rid, update, index_rows(layout, sealed))
             changed = tuple(layout.by_name[name].id for name in values)
             details: dict[str, DetailValue] = {"collection": layout.id, "fields": changed}
-            ctx.record(session, Action.RECORD_UPDATED, actor, _target(rid), details, source=source)
+            ctx.record(write, Action.RECORD_UPDATED, actor, _target(rid), details, source=source)
         return self._view(layout, rid, clean, row.created_at, now, row.created_by)
 
     def delete_record(
@@ -230,13 +230,13 @@ class VaultService:
             target=_target(rid),
             source=source,
         )
-        with ctx.writing() as (session, conn):
+        with ctx.writing() as (write, conn):
             if repository.get_record(conn, layout.id, rid, lock=True) is None:
                 raise NotFound("no such record")
             repository.secure_delete(conn)
             repository.delete_records(conn, [rid])
             details: dict[str, DetailValue] = {"collection": layout.id, "shredded": True}
-            ctx.record(session, Action.RECORD_DELETED, actor, _target(rid), details, source=source)
+            ctx.record(write, Action.RECORD_DELETED, actor, _target(rid), details, source=source)
 
     # Masked reads (the hot path: not audited) ------------------------------------------------
 
