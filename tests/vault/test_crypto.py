@@ -280,3 +280,19 @@ def test_blind_index_does_not_reveal_the_value() -> None:
 def test_blind_index_refuses_a_short_key() -> None:
     with pytest.raises(ValueError, match="blind-index key"):
         blind_index(ACCOUNT, INDEX_KEY[:16], "account")
+
+
+@pytest.mark.parametrize("field_name", ["ssn", "first_name", "é", "x" * 300])
+def test_a_records_field_place_equals_the_place_built_alone(field_name: str) -> None:
+    record = RecordRef("employees", "0b5e3d1c-6c1f-4c2b-9d38-0f2a1e7c9a10")
+
+    fast = record.aad(field_name)
+    alone = Aad("employees", record.record_id, field_name)
+
+    assert fast == alone
+    assert fast.encode() == alone.encode()
+
+
+def test_a_records_field_place_refuses_an_empty_field() -> None:
+    with pytest.raises(ValueError, match="field"):
+        RecordRef("employees", "r1").aad("")

@@ -94,18 +94,20 @@ class RecordRef:
 
     collection: str
     record_id: str
+    # Framed once: every field of a record is bound to it, on the API's hot path.
+    _encoded: bytes = dataclasses.field(init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
-        _text("collection", self.collection)
-        _text("record_id", self.record_id)
+        encoded = frame(_text("collection", self.collection), _text("record_id", self.record_id))
+        object.__setattr__(self, "_encoded", encoded)
 
     def encode(self) -> bytes:
         """The canonical bytes of this identity."""
-        return frame(_text("collection", self.collection), _text("record_id", self.record_id))
+        return self._encoded
 
     def aad(self, field_name: str) -> Aad:
         """The place of one of this record's fields."""
-        return Aad(self.collection, self.record_id, field_name)
+        return Aad.within(self, field_name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +131,19 @@ class Aad:
     def encode(self) -> bytes:
         """The canonical, length-prefixed bytes of this place."""
         return self._encoded
+
+    @classmethod
+    def within(cls, record: RecordRef, field_name: str) -> Aad:
+        """The place of `field_name` in `record`: the record's framing reused, not redone.
+
+        frame(collection, record_id, field) is frame(collection, record_id) + frame(field).
+        """
+        aad = object.__new__(cls)
+        object.__setattr__(aad, "collection", record.collection)
+        object.__setattr__(aad, "record_id", record.record_id)
+        object.__setattr__(aad, "field", field_name)
+        object.__setattr__(aad, "_encoded", record.encode() + frame(_text("field", field_name)))
+        return aad
 
 
 @dataclass(frozen=True, slots=True, eq=False)
