@@ -55,7 +55,7 @@ def _free_port() -> int:
 @pytest.fixture
 def served(database: Database) -> Iterator[tuple[str, ssl.SSLContext, dict[str, str]]]:
     port = _free_port()
-    env = _env(database, WISP_PORT=str(port), WISP_WEB_WORKERS="1")
+    env = _env(database, WISP_PORT=str(port), WISP_WEB_WORKERS="2")
     done = _init(env)
     assert done.returncode == 0, done.stderr
     assert "TLS certificate SHA-256" in done.stdout
@@ -129,3 +129,28 @@ def test_serve_refuses_plain_http_off_loopback(database: Database) -> None:
     assert done.returncode == 2
     assert "unencrypted" in done.stderr
     assert done.stderr.count("\n") == 1
+
+
+def test_stopping_the_server_stops_every_worker(database: Database) -> None:
+    port = _free_port()
+    env = _env(database, WISP_PORT=str(port), WISP_WEB_WORKERS="2")
+    assert _init(env).returncode == 0
+    context = ssl.create_default_context(cafile=str(database.settings.home / "tls" / "cert.pem"))
+    server = subprocess.Popen([*WISP, "serve"], env=env, stderr=subprocess.PIPE, text=True)
+    url = f"https://127.0.0.1:{port}/api/health"
+    for _ in range(150):
+        try:
+            with urllib.request.urlopen(url, context=context, timeout=2):
+                break
+        except OSError:
+            time.sleep(0.1)
+
+    server.terminate()
+    server.communicate(timeout=30)
+
+    assert server.returncode == 0
+    with (
+        pytest.raises(ConnectionRefusedError),
+        socket.create_connection(("127.0.0.1", port), timeout=2),
+    ):
+        pass

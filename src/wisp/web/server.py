@@ -8,7 +8,13 @@ from __future__ import annotations
 
 import gc
 import ipaddress
+import logging
+import multiprocessing
+import signal
+import socket
+import time
 from dataclasses import dataclass
+from multiprocessing.process import BaseProcess
 
 import uvicorn
 from fastapi import FastAPI
@@ -20,6 +26,11 @@ from wisp.web.app import create_app
 from wisp.web.tls import CERT_FILE, KEY_FILE, TLS_DIR, TlsFiles, load_tls_files
 
 __all__ = ["ServePlan", "app_from_environment", "plan", "run"]
+
+_log = logging.getLogger("wisp.web")
+_BACKLOG = 2048
+#: A worker that dies sooner than this after its start is broken, not unlucky: stop.
+_MIN_LIFETIME_S = 5.0
 
 
 @dataclass(frozen=True)
@@ -90,14 +101,21 @@ def app_from_environment() -> FastAPI:
     return app
 
 
-def run(serve: ServePlan, *, log_level: str = "warning") -> None:
-    """Serve until interrupted."""
-    uvicorn.run(
+def _listen(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((host, port))
+    sock.listen(_BACKLOG)
+    return sock
+
+
+def _serve_one(serve: ServePlan, log_level: str) -> None:
+    """One worker: its own listening socket, one uvicorn server on it."""
+    config = uvicorn.Config(
         "wisp.web.server:app_from_environment",
         factory=True,
-        host=serve.host,
-        port=serve.port,
-        workers=serve.workers,
         ssl_certfile=str(serve.tls.cert) if serve.tls else None,
         ssl_keyfile=str(serve.tls.key) if serve.tls else None,
         proxy_headers=bool(serve.trusted_proxies),
@@ -108,3 +126,60 @@ def run(serve: ServePlan, *, log_level: str = "warning") -> None:
         access_log=False,
         log_level=log_level,
     )
+    uvicorn.Server(config).run(sockets=[_listen(serve.host, serve.port)])
+
+
+def run(serve: ServePlan, *, log_level: str = "warning") -> None:
+    """Serve until interrupted: one process per worker, each with a socket of its own.
+
+    Workers sharing one accept queue (uvicorn's own multi-process mode) split connections
+    unevenly, and the busier one sets the tail latency; with SO_REUSEPORT the kernel spreads
+    connections evenly. A worker that dies is restarted; one that dies at start stops all.
+    """
+    _listen(serve.host, serve.port).close()  # the port must be free (or ours): fail here
+    if serve.workers == 1:
+        _serve_one(serve, log_level)
+        return
+    _Supervisor(serve, log_level).run()
+
+
+class _Supervisor:
+    """Starts the workers, restarts a dead one, stops them all on SIGINT or SIGTERM."""
+
+    def __init__(self, serve: ServePlan, log_level: str) -> None:
+        self._serve = serve
+        self._log_level = log_level
+        self._context = multiprocessing.get_context("spawn")
+        self._stopping = False
+
+    def _start(self) -> tuple[BaseProcess, float]:
+        process = self._context.Process(target=_serve_one, args=(self._serve, self._log_level))
+        process.start()
+        return process, time.monotonic()
+
+    def _stop(self, *_: object) -> None:
+        self._stopping = True
+
+    def run(self) -> None:
+        signal.signal(signal.SIGINT, self._stop)
+        signal.signal(signal.SIGTERM, self._stop)
+        workers = [self._start() for _ in range(self._serve.workers)]
+        try:
+            while not self._stopping:
+                time.sleep(0.2)
+                for index, (process, started) in enumerate(workers):
+                    if process.is_alive() or self._stopping:
+                        continue
+                    if time.monotonic() - started < _MIN_LIFETIME_S:
+                        raise ConfigError(
+                            f"a server worker exited at start (code {process.exitcode})"
+                        )
+                    _log.warning(
+                        "server worker %d exited (code %s); restarting", index, process.exitcode
+                    )
+                    workers[index] = self._start()
+        finally:
+            for process, _ in workers:
+                process.terminate()
+            for process, _ in workers:
+                process.join(timeout=30)
