@@ -24,6 +24,7 @@ from wisp.vault.crypto import (
     derive_key,
     frame,
     open_,
+    open_fields,
     seal,
     unwrap_key,
     wrap_key,
@@ -296,3 +297,23 @@ def test_a_records_field_place_equals_the_place_built_alone(field_name: str) -> 
 def test_a_records_field_place_refuses_an_empty_field() -> None:
     with pytest.raises(ValueError, match="field"):
         RecordRef("employees", "r1").aad("")
+
+
+def test_opening_a_records_fields_together_equals_opening_each() -> None:
+    record = RecordRef("employees", "r-17")
+    key = DataKey.generate()
+    plain = {"ssn": SSN.encode(), "first": b"Ann", "note": b""}
+    sealed = {name: seal(value, key, record.aad(name)) for name, value in plain.items()}
+
+    assert open_fields(sealed, key, record) == plain
+    assert {n: open_(c, key, record.aad(n)) for n, c in sealed.items()} == plain
+
+
+def test_opening_fields_together_refuses_a_swapped_field() -> None:
+    record = RecordRef("employees", "r-17")
+    key = DataKey.generate()
+    sealed = {name: seal(name.encode(), key, record.aad(name)) for name in ("ssn", "first")}
+    swapped = {"ssn": sealed["first"], "first": sealed["ssn"]}
+
+    with pytest.raises(DecryptionError, match="failed to authenticate"):
+        open_fields(swapped, key, record)

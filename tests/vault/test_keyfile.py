@@ -6,6 +6,7 @@ import base64
 import json
 import os
 import stat
+import time
 import unicodedata
 from pathlib import Path
 
@@ -327,15 +328,28 @@ def test_a_keyring_removed_under_a_running_provider_fails_closed(
 
 
 def test_a_version_edited_on_disk_under_a_running_provider_fails_closed(
-    tmp_path: Path, home: Path, keyring: FileKeyProvider
+    tmp_path: Path, home: Path, keyring: FileKeyProvider, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     other = tmp_path / "other"
     other.mkdir(mode=0o700)
     FileKeyProvider.create(other)
     os.replace(other / KEYRING_FILE, home / KEYRING_FILE)
+    later = time.monotonic() + FileKeyProvider.RECHECK_SECONDS + 1
+    monkeypatch.setattr("wisp.vault.keyfile.time.monotonic", lambda: later)
 
     with pytest.raises(KeyMaterialError, match="changed key version 1 on disk"):
         keyring.get(1)
+
+
+def test_a_held_version_is_served_without_a_look_at_the_file_for_a_second(
+    tmp_path: Path, home: Path, keyring: FileKeyProvider
+) -> None:
+    held = keyring.get(1)
+    (home / KEYRING_FILE).unlink()
+
+    assert keyring.get(1) == held  # within RECHECK_SECONDS of the last look
+    with pytest.raises(KeyMaterialError):
+        keyring.current()  # current() always looks
 
 
 def test_an_unknown_version_is_unknown_even_after_rereading(keyring: FileKeyProvider) -> None:

@@ -32,6 +32,7 @@ import enum
 import hmac
 import secrets
 import struct
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from hashlib import sha256
 
@@ -55,6 +56,7 @@ __all__ = [
     "derive_key",
     "frame",
     "open_",
+    "open_fields",
     "seal",
     "unwrap_key",
     "wrap_key",
@@ -204,14 +206,42 @@ def seal(plaintext: bytes, data_key: DataKey, aad: Aad) -> bytes:
 
 def open_(ciphertext: bytes, data_key: DataKey, aad: Aad) -> bytes:
     """Decrypt a field; a wrong key, a wrong place or any altered byte raises DecryptionError."""
+    return _open_at(ciphertext, data_key, _field_aad(aad), aad.collection, aad.record_id, aad.field)
+
+
+def open_fields(
+    ciphertexts: Mapping[str, bytes], data_key: DataKey, record: RecordRef
+) -> dict[str, bytes]:
+    """Every field of one record, as `open_` would give each: the same places, the same checks.
+
+    The place of each field is framed straight from the record's framing, without an `Aad`
+    object per field: a masked read opens every field of a record, on the API's hot path.
+    """
+    base = record.encode()
+    return {
+        name: _open_at(
+            ciphertext,
+            data_key,
+            _FIELD_AAD_PREFIX + frame(base + frame(_text("field", name))),
+            record.collection,
+            record.record_id,
+            name,
+        )
+        for name, ciphertext in ciphertexts.items()
+    }
+
+
+def _open_at(
+    ciphertext: bytes, data_key: DataKey, aad: bytes, collection: str, record_id: str, name: str
+) -> bytes:
     _check_version(ciphertext, NONCE_BYTES + TAG_BYTES, "field ciphertext")
     nonce = ciphertext[1 : 1 + NONCE_BYTES]
     body = ciphertext[1 + NONCE_BYTES :]
     try:
-        return data_key.aead.decrypt(nonce, body, _field_aad(aad))
+        return data_key.aead.decrypt(nonce, body, aad)
     except InvalidTag:
         raise DecryptionError(
-            f"field {aad.field!r} of {aad.collection}/{aad.record_id} failed to authenticate: "
+            f"field {name!r} of {collection}/{record_id} failed to authenticate: "
             "wrong key, wrong place, or altered"
         ) from None
 

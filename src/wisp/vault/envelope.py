@@ -31,6 +31,7 @@ from wisp.vault.crypto import (
     RecordRef,
     blind_index,
     open_,
+    open_fields,
     seal,
     unwrap_key,
     wrap_key,
@@ -149,7 +150,7 @@ def open_field(record: SealedRecord, field_name: str, provider: KeyProvider) -> 
 def open_record(record: SealedRecord, provider: KeyProvider) -> dict[str, bytes]:
     """Every field's plaintext, unwrapping the data key once."""
     data_key = _data_key(record, provider)
-    return {name: open_(ct, data_key, record.ref.aad(name)) for name, ct in record.fields.items()}
+    return open_fields(record.fields, data_key, record.ref)
 
 
 def rewrap(record: SealedRecord, provider: KeyProvider) -> SealedRecord:

@@ -32,6 +32,7 @@ import json
 import os
 import secrets
 import stat
+import time
 import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -351,13 +352,17 @@ class FileKeyProvider:
 
     NAME: ClassVar[str] = "file"
 
-    __slots__ = ("_keys", "_lock", "_path", "_seen")
+    #: How long `get` trusts its last look at the file for versions it holds.
+    RECHECK_SECONDS: ClassVar[float] = 1.0
+
+    __slots__ = ("_checked", "_keys", "_lock", "_path", "_seen")
 
     def __init__(self, path: Path, keys: KeySet, lock: _Lock | None) -> None:
         self._path = path
         self._keys = keys
         self._lock = lock
         self._seen = _signature(path)
+        self._checked = time.monotonic()
 
     @property
     def path(self) -> Path:
@@ -397,7 +402,17 @@ class FileKeyProvider:
         return self._fresh().current()
 
     def get(self, version: int) -> RootKey:
-        """One version; UnknownKeyVersion if the keyring does not hold it."""
+        """One version; UnknownKeyVersion if the keyring does not hold it.
+
+        A version held already is served without looking at the file if the file was checked
+        less than `RECHECK_SECONDS` ago: this is called for every record read, and a keyring
+        swapped on disk is still refused, within that second, by the next call.
+        """
+        if time.monotonic() - self._checked < self.RECHECK_SECONDS:
+            try:
+                return self._keys.get(version)
+            except UnknownKeyVersion:
+                pass
         return self._fresh().get(version)
 
     def versions(self) -> tuple[int, ...]:
@@ -415,6 +430,7 @@ class FileKeyProvider:
         return key
 
     def _fresh(self) -> KeySet:
+        self._checked = time.monotonic()
         seen = _signature(self._path)
         if seen != self._seen:
             self._keys, self._seen = self._reread(), seen
