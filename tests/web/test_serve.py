@@ -12,6 +12,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import pytest
 from webworld import PASSWORD
@@ -52,28 +53,43 @@ def _free_port() -> int:
         return port
 
 
-@pytest.fixture
-def served(database: Database) -> Iterator[tuple[str, ssl.SSLContext, dict[str, str]]]:
+@dataclass
+class _Server:
+    process: subprocess.Popen[str]
+    url: str
+    port: int
+    context: ssl.SSLContext
+    env: dict[str, str]
+
+
+def _start(database: Database) -> _Server:
+    """`wisp init`, then `wisp serve` with two workers, answering /api/health."""
     port = _free_port()
     env = _env(database, WISP_PORT=str(port), WISP_WEB_WORKERS="2")
     done = _init(env)
     assert done.returncode == 0, done.stderr
     assert "TLS certificate SHA-256" in done.stdout
     context = ssl.create_default_context(cafile=str(database.settings.home / "tls" / "cert.pem"))
-    server = subprocess.Popen([*WISP, "serve"], env=env, stderr=subprocess.PIPE, text=True)
-    url = f"https://127.0.0.1:{port}"
+    process = subprocess.Popen([*WISP, "serve"], env=env, stderr=subprocess.PIPE, text=True)
+    server = _Server(process, f"https://127.0.0.1:{port}", port, context, env)
+    for _ in range(150):
+        try:
+            with urllib.request.urlopen(f"{server.url}/api/health", context=context, timeout=2):  # noqa: S310
+                return server
+        except OSError:
+            assert process.poll() is None, process.stderr.read() if process.stderr else ""
+            time.sleep(0.1)
+    return server
+
+
+@pytest.fixture
+def served(database: Database) -> Iterator[tuple[str, ssl.SSLContext, dict[str, str]]]:
+    server = _start(database)
     try:
-        for _ in range(150):
-            try:
-                with urllib.request.urlopen(f"{url}/api/health", context=context, timeout=2):  # noqa: S310
-                    break
-            except OSError:
-                assert server.poll() is None, server.stderr.read() if server.stderr else ""
-                time.sleep(0.1)
-        yield url, context, env
+        yield server.url, server.context, server.env
     finally:
-        server.terminate()
-        server.communicate(timeout=30)
+        server.process.terminate()
+        server.process.communicate(timeout=30)
 
 
 def test_init_then_serve_speaks_https_with_hsts(
@@ -132,25 +148,14 @@ def test_serve_refuses_plain_http_off_loopback(database: Database) -> None:
 
 
 def test_stopping_the_server_stops_every_worker(database: Database) -> None:
-    port = _free_port()
-    env = _env(database, WISP_PORT=str(port), WISP_WEB_WORKERS="2")
-    assert _init(env).returncode == 0
-    context = ssl.create_default_context(cafile=str(database.settings.home / "tls" / "cert.pem"))
-    server = subprocess.Popen([*WISP, "serve"], env=env, stderr=subprocess.PIPE, text=True)
-    url = f"https://127.0.0.1:{port}/api/health"
-    for _ in range(150):
-        try:
-            with urllib.request.urlopen(url, context=context, timeout=2):
-                break
-        except OSError:
-            time.sleep(0.1)
+    server = _start(database)
 
-    server.terminate()
-    server.communicate(timeout=30)
+    server.process.terminate()
+    server.process.communicate(timeout=30)
 
-    assert server.returncode == 0
+    assert server.process.returncode == 0
     with (
         pytest.raises(ConnectionRefusedError),
-        socket.create_connection(("127.0.0.1", port), timeout=2),
+        socket.create_connection(("127.0.0.1", server.port), timeout=2),
     ):
         pass

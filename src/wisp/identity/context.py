@@ -32,7 +32,7 @@ from wisp.identity.passwords import PasswordPolicy
 from wisp.identity.roles import BUILTIN_ROLES, Permission, Principal, Role
 from wisp.identity.tokens import SessionPolicy
 from wisp.storage.engine import reader
-from wisp.storage.session import SessionFactory
+from wisp.storage.session import SessionFactory, bound_engine
 from wisp.vault.keys import KeyProvider
 
 __all__ = [
@@ -78,10 +78,7 @@ class Context:
 
     @cached_property
     def _reader(self) -> Engine:
-        bind = self.sessions.kw.get("bind")
-        if not isinstance(bind, Engine):
-            raise TypeError("the identity service needs sessions bound to an engine")
-        return reader(bind)
+        return reader(bound_engine(self.sessions))
 
     @contextmanager
     def reading(self) -> Iterator[Connection]:

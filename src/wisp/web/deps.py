@@ -26,6 +26,7 @@ __all__ = [
     "Rt",
     "caller",
     "client_address",
+    "require_browser_header",
     "runtime",
     "sign_in_source",
 ]
@@ -65,6 +66,12 @@ def sign_in_source(request: Request) -> str:
     return client_address(request) or UNKNOWN_PEER
 
 
+def require_browser_header(request: Request) -> None:
+    """PermissionDenied unless the request carries `X-Requested-With: wisp` (see above)."""
+    if request.headers.get(CSRF_HEADER) != CSRF_VALUE:
+        raise PermissionDenied(f"a browser request must send {CSRF_HEADER}: {CSRF_VALUE}")
+
+
 async def caller(request: Request) -> Principal:
     """The authenticated principal; SessionInvalid (401) for anyone else.
 
@@ -81,8 +88,8 @@ async def caller(request: Request) -> Principal:
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie is None:
         raise SessionInvalid("sign in first")
-    if request.method not in _SAFE_METHODS and request.headers.get(CSRF_HEADER) != CSRF_VALUE:
-        raise PermissionDenied(f"a signed-in browser request must send {CSRF_HEADER}: {CSRF_VALUE}")
+    if request.method not in _SAFE_METHODS:
+        require_browser_header(request)
     return rt.identity.authenticate_session(cookie, source)
 
 

@@ -12,16 +12,15 @@ from datetime import datetime
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
-from wisp.errors import PermissionDenied, SessionInvalid
+from wisp.errors import SessionInvalid
 from wisp.identity.roles import Permission
 from wisp.identity.views import SessionState, SignIn, TokenView
 from wisp.web.deps import (
-    CSRF_HEADER,
-    CSRF_VALUE,
     SESSION_COOKIE,
     Caller,
     Rt,
     client_address,
+    require_browser_header,
     sign_in_source,
 )
 
@@ -132,13 +131,8 @@ class TokenIssuedOut(BaseModel):
     token: TokenOut
 
 
-def _require_browser_header(request: Request) -> None:
-    if request.headers.get(CSRF_HEADER) != CSRF_VALUE:
-        raise PermissionDenied(f"send {CSRF_HEADER}: {CSRF_VALUE} with this request")
-
-
 def _session_cookie(request: Request) -> str:
-    _require_browser_header(request)
+    require_browser_header(request)
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:
         raise SessionInvalid("sign in first")
@@ -156,7 +150,7 @@ def _set_cookie(response: Response, sign_in: SignIn) -> SessionOut:
 @router.post("/sign-in")
 def sign_in(body: SignInIn, request: Request, response: Response, rt: Rt) -> SessionOut:
     """Check the password; the cookie then holds a `full` session, or one pending MFA."""
-    _require_browser_header(request)
+    require_browser_header(request)
     source = sign_in_source(request)
     return _set_cookie(response, rt.identity.sign_in(body.username, body.password, source))
 
