@@ -1,6 +1,7 @@
 """Vault overhead bench: the vault service against plain SQLAlchemy on the same rows, same run.
 
-    python bench/vault_overhead.py [--records 2000] [--rounds 3] [--only sqlite|postgresql]
+    python bench/vault_overhead.py [--records 2000] [--rounds 3] [--chunk 100]
+                                   [--only sqlite|postgresql]
 
 Through `VaultService`, N records (first, last, ssn, account, note; ssn and account indexed) are
 created, then each read back by id, masked. The same rows go unencrypted into a comparable
@@ -14,8 +15,10 @@ entry each, as they must; a third write figure, the plain insert plus that audit
 transaction (`AuditLog.writing`, as the service), shows how much of the overhead is the audit
 log's.
 
-Each phase runs --rounds times, alternating plain and vault so that load from other processes
-hits both alike, and the best round of each counts. SQLite is a file in a temporary directory;
+Each round runs the phases in turns of --chunk records (plain, audited, vault; then plain and
+vault reads), so that a slower stretch of a shared machine hits every phase alike; a phase's
+time in a round is the sum over its turns, and the best of --rounds rounds counts. SQLite is a
+file in a temporary directory;
 PostgreSQL is WISP_BENCH_POSTGRES_URL (default postgresql+psycopg://postgres@127.0.0.1:5432/test)
 in a throwaway schema. The floor is overhead (vault time / plain time) <= 2.0 for both.
 """
@@ -60,6 +63,7 @@ from wisp.audit.keys import AuditKeys
 from wisp.audit.service import AuditLog
 from wisp.config import Settings
 from wisp.storage.engine import make_engine
+from wisp.storage.ids import new_id
 from wisp.storage.migrate import upgrade
 from wisp.storage.models import UTCDateTime
 from wisp.storage.session import make_session_factory, write_locked
@@ -133,17 +137,23 @@ class Result:
     vault_read: float = 0.0
 
 
-def _best(best: float, count: int, run: Callable[..., Any], *args: Any) -> tuple[float, Any]:
-    """The better of `best` and this run's records/s, and what the run returned."""
+def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _timed(spent: dict[str, float], phase: str, run: Callable[..., Any], *args: Any) -> Any:
+    """Run `run(*args)`, adding its time to `spent[phase]`; what it returned."""
     start = time.perf_counter()
     returned = run(*args)
-    return max(best, count / (time.perf_counter() - start)), returned
+    spent[phase] = spent.get(phase, 0.0) + time.perf_counter() - start
+    return returned
 
 
 def _plain_writes(engine: Engine, rows: list[dict[str, str]]) -> list[uuid.UUID]:
     ids, writer = [], write_locked(engine)
     for row in rows:
-        rid, now = uuid.uuid4(), datetime.now(UTC)
+        rid, now = new_id(), datetime.now(UTC)
         values = {**row, "id": rid, "created_at": now, "updated_at": now, "created_by": "cli"}
         with writer.begin() as conn:
             conn.execute(_INSERT, values)
@@ -156,7 +166,7 @@ def _audited_writes(audit: AuditLog, rows: list[dict[str, str]]) -> list[uuid.UU
     what an audited write costs before any encryption."""
     ids = []
     for row in rows:
-        rid, now = uuid.uuid4(), datetime.now(UTC)
+        rid, now = new_id(), datetime.now(UTC)
         values = {**row, "id": rid, "created_at": now, "updated_at": now, "created_by": "cli"}
         details: dict[str, DetailValue] = {"collection": rid, "fields": len(row)}
         target = Target("vault_record", rid)
@@ -185,7 +195,9 @@ def _vault_reads(vault: VaultService, ids: list[uuid.UUID]) -> None:
         vault.get_record(CLI, "bench", rid)
 
 
-def _measure(label: str, engine: Engine, home: Path, count: int, rounds: int) -> Result:
+def _measure(
+    label: str, engine: Engine, home: Path, count: int, rounds: int, chunk_size: int
+) -> Result:
     upgrade(engine)
     _PLAIN.create_all(engine)
     sessions = make_session_factory(engine)
@@ -199,13 +211,20 @@ def _measure(label: str, engine: Engine, home: Path, count: int, rounds: int) ->
     rows = _rows(count)
     result = Result(label)
     for _ in range(rounds):
-        result.plain_write, plain_ids = _best(
-            result.plain_write, count, _plain_writes, engine, rows
-        )
-        result.audited_write, _ = _best(result.audited_write, count, _audited_writes, audit, rows)
-        result.vault_write, vault_ids = _best(result.vault_write, count, _vault_writes, vault, rows)
-        result.plain_read, _ = _best(result.plain_read, count, _plain_reads, engine, plain_ids)
-        result.vault_read, _ = _best(result.vault_read, count, _vault_reads, vault, vault_ids)
+        spent: dict[str, float] = {}
+        plain_ids: list[uuid.UUID] = []
+        vault_ids: list[uuid.UUID] = []
+        for chunk in _chunks(rows, chunk_size):
+            plain_ids += _timed(spent, "plain_write", _plain_writes, engine, chunk)
+            _timed(spent, "audited_write", _audited_writes, audit, chunk)
+            vault_ids += _timed(spent, "vault_write", _vault_writes, vault, chunk)
+        for plain, vault_chunk in zip(
+            _chunks(plain_ids, chunk_size), _chunks(vault_ids, chunk_size), strict=True
+        ):
+            _timed(spent, "plain_read", _plain_reads, engine, plain)
+            _timed(spent, "vault_read", _vault_reads, vault, vault_chunk)
+        for phase, seconds in spent.items():
+            setattr(result, phase, max(getattr(result, phase), count / seconds))
     return result
 
 
@@ -267,15 +286,19 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--chunk", type=int, default=100, help="records per turn of a phase")
     parser.add_argument("--only", choices=("sqlite", "postgresql"))
     args = parser.parse_args(argv)
-    print(f"vault overhead: {args.records} records, best of {args.rounds} rounds")
+    print(
+        f"vault overhead: {args.records} records, best of {args.rounds} rounds,"
+        f" phases taking turns of {args.chunk}"
+    )
     kinds: dict[str, Callable[[], Any]] = {"sqlite": _sqlite, "postgresql": _postgres}
     for kind, opener in kinds.items():
         if args.only not in (None, kind):
             continue
         with opener() as (engine, home):
-            _report(_measure(kind, engine, home, args.records, args.rounds))
+            _report(_measure(kind, engine, home, args.records, args.rounds, args.chunk))
 
 
 if __name__ == "__main__":

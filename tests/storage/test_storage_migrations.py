@@ -118,3 +118,21 @@ def test_utc_datetime_keeps_the_instant_and_refuses_naive_times(database: Databa
     assert stored == instant
     assert stored.tzinfo == UTC
     assert stored.hour == 12
+
+
+def test_sqlite_keeps_the_hot_write_tables_to_few_pages(database: Database) -> None:
+    # Each index a write touches is a page more to write at commit (see wisp.storage.ids).
+    if database.kind != "sqlite":
+        pytest.skip("page layout is SQLite's")
+    tables = dict(database.execute("SELECT name, sql FROM sqlite_master WHERE type='table'"))
+    indexes = {
+        name
+        for (name,) in database.execute(
+            "SELECT name FROM sqlite_master WHERE type='index' AND tbl_name='audit_entry'"
+        )
+    }
+
+    assert tables["vault_record"].rstrip().endswith("WITHOUT ROWID")
+    assert tables["vault_index"].rstrip().endswith("WITHOUT ROWID")
+    assert "sequence INTEGER NOT NULL" in tables["audit_entry"]  # the rowid itself
+    assert indexes == {"ix_audit_entry_occurred_at"}

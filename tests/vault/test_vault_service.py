@@ -100,6 +100,7 @@ def test_pages_walk_every_record_once_in_creation_order(vault: VaultService) -> 
         after = page.next_after
 
     assert seen == ids
+    assert {i.version for i in ids} == {7}  # time-ordered: new keys land on the same pages
     assert vault.list_records(CLI, "employees", after=uuid.uuid4()).records == ()
     with pytest.raises(InvalidInput, match="page"):
         vault.list_records(CLI, "employees", limit=0)

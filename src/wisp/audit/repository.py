@@ -2,23 +2,39 @@
 
 Writers take turns on the head row: `SELECT ... FOR UPDATE` on PostgreSQL, and on SQLite the
 write lock their transaction began with (`BEGIN IMMEDIATE`). Every writer appends inside some
-caller's transaction, so the append is prepared Core statements on that transaction's
-connection, built once here: no ORM object, no unit of work, nothing compiled per entry.
+caller's transaction, so the append is Core statements on that transaction's connection, built
+and compiled once here and run through `wisp.storage.prepared`: no ORM object, no unit of work,
+no per-execution machinery, nothing compiled per entry.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, bindparam, func, insert, select, update
+from sqlalchemy import (
+    Connection,
+    Delete,
+    Insert,
+    Table,
+    Update,
+    bindparam,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import ClauseElement
 
 from wisp.audit.chain import StoredEntry
 from wisp.audit.models import HEAD_ID, AuditEntry, AuditHead
 from wisp.errors import AuditTampered
+from wisp.storage.prepared import Prepared, PreparedFamily
 
 __all__ = [
+    "Carried",
     "append",
     "entries_after",
     "entry_at",
@@ -35,22 +51,53 @@ _COLUMNS = tuple(_ENTRY.c[name] for name in StoredEntry.__slots__)
 
 _READ_HEAD = select(_HEAD.c.sequence, _HEAD.c.mac).where(_HEAD.c.id == HEAD_ID)
 # SQLite renders no FOR UPDATE: there the writer's BEGIN IMMEDIATE already holds the lock.
-_LOCK_HEAD = _READ_HEAD.with_for_update()
+_LOCK_HEAD = Prepared(_READ_HEAD.with_for_update())
 _INSERT_ENTRY = insert(_ENTRY).values({c.name: bindparam(c.name, type_=c.type) for c in _COLUMNS})
 _MOVE_HEAD = (
     update(_HEAD)
     .where(_HEAD.c.id == HEAD_ID)
     .values(sequence=bindparam("sequence", type_=_HEAD.c.sequence.type), mac=bindparam("mac"))
 )
+_APPEND = Prepared(_INSERT_ENTRY)
+_MOVE = Prepared(_MOVE_HEAD)
 # PostgreSQL: the entry and the head's move in one statement, one round trip rather than two.
 # A data-modifying WITH runs to completion whether or not the statement reads from it.
-_APPEND_AND_MOVE = _MOVE_HEAD.add_cte(_INSERT_ENTRY.cte("appended"))
+_APPEND_AND_MOVE = Prepared(_MOVE_HEAD.add_cte(_INSERT_ENTRY.cte("appended")))
+
+
+@dataclass(frozen=True, slots=True)
+class Carried:
+    """A change that rides with its audit entry: one DML statement (no RETURNING) and its
+    parameters, none named as an entry's column is.
+
+    On PostgreSQL it runs inside the entry's own statement, as one more data-modifying WITH:
+    the change, the entry and the head's move in one round trip. Elsewhere it runs just before
+    the entry, in the same transaction. Either way it runs exactly once.
+    """
+
+    statement: Prepared
+    params: Mapping[str, Any]
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.statement.statement, (Insert, Update, Delete)):
+            raise TypeError("only an INSERT, UPDATE or DELETE can ride with an audit entry")
+        if not self.params.keys().isdisjoint(StoredEntry.__slots__):
+            raise TypeError("a carried statement names a parameter as an audit entry's column")
+
+
+def _append_carrying(carried: Prepared) -> ClauseElement:
+    """The append-and-move statement with `carried` riding in it as one more WITH."""
+    inner = cast(Insert | Update | Delete, carried.statement)
+    return _MOVE_HEAD.add_cte(inner.cte("carried"), _INSERT_ENTRY.cte("appended"))
+
+
+_APPEND_CARRYING: PreparedFamily[Prepared] = PreparedFamily(_append_carrying)
 
 
 def lock_head(conn: Connection) -> tuple[int, str]:
     """The head's (sequence, mac), its row locked until the transaction ends; AuditTampered if
     the row is gone."""
-    row = conn.execute(_LOCK_HEAD).first()
+    row = _LOCK_HEAD.first(conn)
     if row is None:
         raise AuditTampered("the audit head row is missing; run `wisp audit verify`")
     return row[0], row[1]
@@ -62,14 +109,21 @@ def read_head(session: Session) -> tuple[int, str] | None:
     return None if row is None else (row[0], row[1])
 
 
-def append(conn: Connection, entry: StoredEntry) -> None:
-    """Insert `entry` and move the head, locked by `lock_head` in this transaction, to it."""
+def append(conn: Connection, entry: StoredEntry, carrying: Carried | None = None) -> None:
+    """Insert `entry` and move the head, locked by `lock_head` in this transaction, to it; with
+    the change `carrying` (see `Carried`)."""
     params: dict[str, Any] = {name: getattr(entry, name) for name in StoredEntry.__slots__}
     if conn.dialect.name == "postgresql":
-        moved = conn.execute(_APPEND_AND_MOVE, params).rowcount
+        if carrying is None:
+            moved = _APPEND_AND_MOVE.execute(conn, params)
+        else:
+            combined = _APPEND_CARRYING[carrying.statement]
+            moved = combined.execute(conn, {**carrying.params, **params})
     else:
-        conn.execute(_INSERT_ENTRY, params)
-        moved = conn.execute(_MOVE_HEAD, params).rowcount
+        if carrying is not None:
+            carrying.statement.execute(conn, carrying.params)
+        _APPEND.execute(conn, params)
+        moved = _MOVE.execute(conn, params)
     if moved != 1:  # only if the row vanished under the lock: someone is at the database
         raise AuditTampered("the audit head row is missing; run `wisp audit verify`")
 

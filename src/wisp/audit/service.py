@@ -26,6 +26,7 @@ from wisp.audit.chain import GENESIS, Checkpoint, StoredEntry, chain_mac, sign_c
 from wisp.audit.checkpoints import CHECKPOINT_DIR, CheckpointFile
 from wisp.audit.events import AuditEvent
 from wisp.audit.keys import AuditKeys, load_or_create_audit_keys
+from wisp.audit.repository import Carried
 from wisp.audit.verify import (
     ChainWalk,
     VerifyReport,
@@ -42,7 +43,7 @@ from wisp.storage.session import SessionFactory, bound_engine, transaction, writ
 if TYPE_CHECKING:
     from wisp.config import Settings
 
-__all__ = ["AuditListener", "AuditLog", "AuditedWrite"]
+__all__ = ["AuditListener", "AuditLog", "AuditedWrite", "Carried"]
 
 _log = logging.getLogger(__name__)
 #: Told of each entry after it commits; see `AuditLog.add_listener`.
@@ -94,16 +95,20 @@ class AuditedWrite:
     def __init__(
         self,
         connection: Connection,
-        append: Callable[[Connection, AuditEvent], StoredEntry],
+        append: Callable[[Connection, AuditEvent, Carried | None], StoredEntry],
         entries: list[StoredEntry],
     ) -> None:
         self.connection = connection
         self._append = append
         self._entries = entries
 
-    def record(self, event: AuditEvent) -> int:
-        """Append `event` in this transaction; its sequence number. Announced once committed."""
-        entry = self._append(self.connection, event)
+    def record(self, event: AuditEvent, *, carrying: Carried | None = None) -> int:
+        """Append `event` in this transaction; its sequence number. Announced once committed.
+
+        `carrying`: the change itself, when it is one statement, sent with the entry (on
+        PostgreSQL in the entry's own statement: one round trip for both; see `Carried`).
+        """
+        entry = self._append(self.connection, event, carrying)
         self._entries.append(entry)
         return entry.sequence
 
@@ -197,12 +202,12 @@ class AuditLog:
                 # Reading the head in a deferred transaction, then writing, fails at random
                 # under load on SQLite; refuse every time instead.
                 raise AuditError("on SQLite, record in a session from transaction(..., write=True)")
-            entry = self._append(connection, event)
+            entry = self._append(connection, event, None)
             self._after_commit(session, entry)
             return entry.sequence
         try:
             with self._writer.begin() as connection:
-                entry = self._append(connection, event)
+                entry = self._append(connection, event, None)
         except SQLAlchemyError as exc:
             raise AuditError(f"cannot write the audit log ({type(exc).__name__})") from exc
         self._notify(entry)
@@ -224,7 +229,9 @@ class AuditLog:
         for entry in entries:
             self._notify(entry)
 
-    def _append(self, connection: Connection, event: AuditEvent) -> StoredEntry:
+    def _append(
+        self, connection: Connection, event: AuditEvent, carrying: Carried | None
+    ) -> StoredEntry:
         columns = event.columns()
         sequence, prev_mac = repository.lock_head(connection)
         draft = StoredEntry(
@@ -235,7 +242,7 @@ class AuditLog:
             **columns,
         )
         entry = replace(draft, mac=chain_mac(self._keys.hmac_key, prev_mac, draft))
-        repository.append(connection, entry)
+        repository.append(connection, entry, carrying)
         return entry
 
     def checkpoint(self) -> Checkpoint:

@@ -15,6 +15,7 @@ from sqlalchemy import Connection
 from wisp.audit.events import Action, DetailValue, Target
 from wisp.errors import Conflict, InvalidInput, NotFound
 from wisp.identity.roles import Permission
+from wisp.storage.ids import new_id
 from wisp.vault import repository
 from wisp.vault.access import Actor, actor_label, allowed
 from wisp.vault.canaries import canary_value
@@ -244,7 +245,7 @@ def add_canaries(
     records, indexes = [], []
     for position in range(count):
         values = check_values(layout, {f.name: canary_value(f) for f in layout.fields})
-        sealed = seal_values(layout, uuid.uuid4(), values, ctx.keys)
+        sealed = seal_values(layout, new_id(), values, ctx.keys)
         by = creators[position % len(creators)]
         records.append(record_row(layout, sealed, canary=True, at=now, by=by))
         indexes += index_rows(layout, sealed)

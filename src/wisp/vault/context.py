@@ -22,7 +22,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from wisp.audit.events import Action, AuditEvent, DetailValue, Outcome, Target
-from wisp.audit.service import AuditedWrite, AuditLog
+from wisp.audit.service import AuditedWrite, AuditLog, Carried
 from wisp.errors import Conflict, InvalidInput, NotFound, PermissionDenied, StorageError
 from wisp.identity.roles import Permission
 from wisp.storage.engine import reader
@@ -191,13 +191,17 @@ class VaultContext:
         *,
         source: str | None = None,
         outcome: Outcome = Outcome.SUCCESS,
+        carrying: Carried | None = None,
     ) -> None:
-        """Audit an event, inside `write`'s transaction if given, else alone."""
+        """Audit an event, inside `write`'s transaction if given (with the change it
+        `carrying`, see `wisp.audit.repository.Carried`), else alone."""
         event = AuditEvent(action, outcome, audit_actor(actor), target, source, details)
         if write is None:
+            if carrying is not None:
+                raise TypeError("a change can only ride with an entry in its write transaction")
             self.audit.record(event)
         else:
-            write.record(event)
+            write.record(event, carrying=carrying)
 
     def require(
         self,

@@ -12,7 +12,6 @@ of itself behind; the batches before it stay, and the audit entry (ERROR) says h
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date, timedelta
@@ -26,6 +25,7 @@ from wisp.discovery.engine import header_words
 from wisp.errors import InvalidInput
 from wisp.identity.roles import Permission
 from wisp.plugins import detector_classes
+from wisp.storage.ids import new_id
 from wisp.vault import repository
 from wisp.vault.access import Actor, actor_label
 from wisp.vault.context import CollectionRef, Layout, VaultContext
@@ -198,7 +198,7 @@ def _write_batch(
     last batch, the audit entry."""
     records, indexes, now = [], [], ctx.now()
     for position, values in enumerate(batch):
-        sealed = seal_values(layout, uuid.uuid4(), values, ctx.keys)
+        sealed = seal_values(layout, new_id(), values, ctx.keys)
         # A microsecond apart, so that listings keep the file's order.
         at = now + timedelta(microseconds=position)
         records.append(record_row(layout, sealed, canary=False, at=at, by=by))

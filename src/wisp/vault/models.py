@@ -104,6 +104,9 @@ class VaultRecord(Base):
     __table_args__ = (
         # Listing pages walk a collection in creation order.
         Index("ix_vault_record_listing", "collection_id", "created_at", "id"),
+        # SQLite: rows kept in the primary key's b-tree, so a write touches one page for the
+        # row where a rowid table would touch two (the table and its key's index).
+        {"sqlite_with_rowid": False},
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
@@ -123,6 +126,8 @@ class VaultIndex(Base):
     """A blind index of one indexed field of one record, under the key version it was made with."""
 
     __tablename__ = "vault_index"
+    # SQLite: as vault_record; a record's indexes are then neighbours in one page.
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
     record_id: Mapped[uuid.UUID] = mapped_column(
         Uuid, ForeignKey("vault_record.id", ondelete="CASCADE"), primary_key=True

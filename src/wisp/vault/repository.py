@@ -14,7 +14,6 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import (
-    ARRAY,
     Connection,
     Insert,
     Row,
@@ -29,6 +28,8 @@ from sqlalchemy import (
     update,
 )
 
+from wisp.audit.repository import Carried
+from wisp.storage.prepared import Prepared, PreparedFamily
 from wisp.vault.models import VaultCollection, VaultField, VaultIndex, VaultReason, VaultRecord
 
 __all__ = [
@@ -214,33 +215,52 @@ def insert_records(
         insert_indexes(conn, indexes)
 
 
-def _record_with_indexes() -> Insert:
-    # PostgreSQL: a record and its indexes in one statement, one round trip, whatever their
-    # number (arrays, unnested; a multi-row VALUES would be compiled anew on every call). The
-    # indexes' foreign key is checked at the statement's end, when the record is there.
-    arrays = {c.name: bindparam(f"{c.name}s", type_=ARRAY(c.type)) for c in _I.c}
-    rows = func.unnest(*arrays.values()).table_valued(*arrays).render_derived("rows")
-    indexes = insert(_I).from_select(list(arrays), select(*rows.c))
+def _record_with_indexes(count: int) -> Insert:
+    # PostgreSQL: a record and its `count` indexes in one statement. Each index row is plain
+    # parameters (arrays cost the driver more to send than the rest of the write). The indexes'
+    # foreign key is checked at the statement's end, when the record is there.
     record = insert(_R).values({c.name: bindparam(c.name, type_=c.type) for c in _R.c})
-    return record.add_cte(indexes.cte("indexes"))
+    if not count:
+        return record
+    rows = [
+        {
+            "record_id": bindparam("id", type_=_R.c.id.type),
+            **{c: bindparam(f"{c}_{n}", type_=_I.c[c].type) for c in _INDEX_VALUES},
+        }
+        for n in range(count)
+    ]
+    return record.add_cte(insert(_I).values(rows).cte("indexes"))
 
 
-_INSERT_RECORD_WITH_INDEXES = _record_with_indexes()
+# One record's write is the vault's hottest: its statements are run through `Prepared`.
+_PREPARED_RECORD = Prepared(_INSERT_RECORD)
+_PREPARED_INDEX = Prepared(_INSERT_INDEX)
+_INDEX_VALUES = ("field_id", "key_version", "digest")
+#: By number of indexes: one statement each, built on first use (a collection has few fields).
+_RECORD_WITH_INDEXES: PreparedFamily[int] = PreparedFamily(_record_with_indexes)
 
 
 def insert_record(
     conn: Connection, record: Mapping[str, Any], indexes: Sequence[Mapping[str, Any]]
-) -> None:
-    """One new record and its blind indexes."""
-    if conn.dialect.name != "postgresql":  # SQLite: statements are calls, not round trips
-        conn.execute(_INSERT_RECORD, dict(record))
-        if indexes:
-            insert_indexes(conn, indexes)
-        return
+) -> Carried | None:
+    """One new record and its blind indexes; what its audit entry must carry, if anything.
+
+    SQLite: written now (statements there are calls, not round trips), and None returned.
+    PostgreSQL: nothing is written yet; the one statement for both is returned, for the entry
+    to carry (`AuditedWrite.record(..., carrying=...)`): record, indexes, entry and head in one
+    round trip. The caller must pass it on, or the record is never written.
+    """
+    if conn.dialect.name != "postgresql":
+        _PREPARED_RECORD.execute(conn, record)
+        _PREPARED_INDEX.executemany(conn, indexes)
+        return None
     params = dict(record)
-    for column in _I.c:
-        params[f"{column.name}s"] = [index[column.name] for index in indexes]
-    conn.execute(_INSERT_RECORD_WITH_INDEXES, params)
+    for n, index in enumerate(indexes):
+        if index["record_id"] != record["id"]:
+            raise ValueError("an index row belongs to another record")
+        for column in _INDEX_VALUES:
+            params[f"{column}_{n}"] = index[column]
+    return Carried(_RECORD_WITH_INDEXES[len(indexes)], params)
 
 
 def insert_indexes(conn: Connection, indexes: Sequence[Mapping[str, Any]]) -> None:

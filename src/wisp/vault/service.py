@@ -22,6 +22,7 @@ from wisp.audit.events import Action, DetailValue, Outcome, SystemActor, Target
 from wisp.audit.service import AuditLog
 from wisp.errors import DecryptionError, InvalidInput, NotFound
 from wisp.identity.roles import Permission
+from wisp.storage.ids import new_id
 from wisp.storage.session import SessionFactory
 from wisp.vault import catalog, exporting, importing, lifecycle, repository
 from wisp.vault.access import Actor, actor_label, allowed
@@ -155,14 +156,21 @@ class VaultService:
         layout = ctx.find(collection)
         clean = check_values(layout, values)
         self._writable(actor, layout, list(values), source)
-        record_id, now = uuid.uuid4(), ctx.now()
+        record_id, now = new_id(), ctx.now()
         sealed = seal_values(layout, record_id, clean, ctx.keys)
         row = record_row(layout, sealed, canary=False, at=now, by=actor_label(actor))
         with ctx.writing() as (write, conn):
-            repository.insert_record(conn, row, index_rows(layout, sealed))
+            carried = repository.insert_record(conn, row, index_rows(layout, sealed))
             details: dict[str, DetailValue] = {"collection": layout.id, "fields": len(values)}
+            target = _target(record_id)
             ctx.record(
-                write, Action.RECORD_CREATED, actor, _target(record_id), details, source=source
+                write,
+                Action.RECORD_CREATED,
+                actor,
+                target,
+                details,
+                source=source,
+                carrying=carried,
             )
         return self._view(layout, record_id, clean, now, now, row["created_by"])
 

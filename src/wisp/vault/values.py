@@ -9,7 +9,6 @@ into the wrong column.
 from __future__ import annotations
 
 import re
-import unicodedata
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
@@ -25,7 +24,10 @@ _DIGIT = re.compile(r"\d")
 _LETTER = re.compile(r"[^\W\d_]")
 #: Multi-line text is allowed only where free text belongs.
 _FREE_TEXT = frozenset({Classification.OTHER_PI, Classification.NOT_PI})
-_LINE_BREAKS = frozenset("\t\n\r")
+# Unicode's control characters (category Cc) are exactly C0, DEL and C1; free text may keep
+# tabs and line breaks.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+_CONTROL_BUT_BREAKS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 Field = FieldView | FieldSpec
 
@@ -38,8 +40,8 @@ def _text(field: Field, value: FieldValue) -> str:
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         raise _fail(field, "must be text")
     text = str(value).strip()
-    allowed = _LINE_BREAKS if field.classification in _FREE_TEXT else frozenset()
-    if any(unicodedata.category(ch) == "Cc" and ch not in allowed for ch in text):
+    control = _CONTROL_BUT_BREAKS if field.classification in _FREE_TEXT else _CONTROL
+    if control.search(text):
         raise _fail(field, "holds a control character")
     return text
 

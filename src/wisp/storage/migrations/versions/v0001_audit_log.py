@@ -37,7 +37,12 @@ _POSTGRES_TRIGGERS = (
 def _create_tables() -> None:
     op.create_table(
         "audit_entry",
-        sa.Column("sequence", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column(
+            "sequence",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=False,
+            nullable=False,
+        ),
         sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("actor", sa.String(length=64), nullable=True),
         sa.Column("action", sa.String(length=64), nullable=False),
@@ -49,10 +54,8 @@ def _create_tables() -> None:
         sa.Column("prev_hash", sa.String(length=64), nullable=False),
         sa.Column("mac", sa.String(length=64), nullable=False),
         sa.PrimaryKeyConstraint("sequence", name=op.f("pk_audit_entry")),
-        sa.UniqueConstraint("mac", name=op.f("uq_audit_entry_mac")),
     )
-    for column in ("occurred_at", "actor", "action"):
-        op.create_index(op.f(f"ix_audit_entry_{column}"), "audit_entry", [column])
+    op.create_index(op.f("ix_audit_entry_occurred_at"), "audit_entry", ["occurred_at"])
     head = op.create_table(
         "audit_head",
         sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
@@ -75,6 +78,5 @@ def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP FUNCTION wisp_audit_append_only() CASCADE")
     op.drop_table("audit_head")
-    for column in ("occurred_at", "actor", "action"):
-        op.drop_index(op.f(f"ix_audit_entry_{column}"), table_name="audit_entry")
+    op.drop_index(op.f("ix_audit_entry_occurred_at"), table_name="audit_entry")
     op.drop_table("audit_entry")

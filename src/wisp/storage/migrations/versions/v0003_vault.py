@@ -83,6 +83,7 @@ def _record_tables() -> None:
             name=op.f("fk_vault_record_collection_id_vault_collection"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_vault_record")),
+        sqlite_with_rowid=False,
     )
     op.create_index(
         op.f("ix_vault_record_listing"), "vault_record", ["collection_id", "created_at", "id"]
@@ -103,6 +104,7 @@ def _record_tables() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("record_id", "field_id", name=op.f("pk_vault_index")),
+        sqlite_with_rowid=False,
     )
     op.create_index(op.f("ix_vault_index_digest"), "vault_index", ["digest"])
 
