@@ -13,20 +13,35 @@ from sqlalchemy import event
 from wisp.audit.events import SystemActor
 from wisp.errors import InvalidInput, NotFound, PermissionDenied, SessionInvalid, UnknownPermission
 from wisp.identity.roles import Permission
+from wisp.storage.engine import reader
+from wisp.storage.prepared import Prepared
 
 
 @contextmanager
 def _statements(world: World) -> Iterator[list[str]]:
+    """Every statement sent: through SQLAlchemy (the engine and its read pool) and through
+    `Prepared`, which runs on the driver's cursor without SQLAlchemy's execution events."""
     seen: list[str] = []
+    engines = {world.database.engine, reader(world.database.engine)}
 
     def record(*args: Any) -> None:
         seen.append(args[2])
 
-    event.listen(world.database.engine, "before_cursor_execute", record)
+    real_run = Prepared._run
+
+    def run_recorded(conn: Any, form: Any, call: Any) -> None:
+        seen.append(form.sql)
+        real_run(conn, form, call)
+
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", record)
+    Prepared._run = staticmethod(run_recorded)  # type: ignore[method-assign]
     try:
         yield seen
     finally:
-        event.remove(world.database.engine, "before_cursor_execute", record)
+        Prepared._run = staticmethod(real_run)  # type: ignore[method-assign]
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", record)
 
 
 def _last_seen(world: World) -> Any:

@@ -22,6 +22,7 @@ from wisp.storage.engine import (
     describe,
     is_sqlite,
     make_engine,
+    reader,
 )
 from wisp.storage.session import bound_engine, make_session_factory, transaction, write_locked
 
@@ -191,3 +192,21 @@ def test_transaction_commits_on_success_and_rolls_back_on_error(database: Databa
         failing()
 
     assert database.execute("SELECT n FROM scratch") == [(1,)]
+
+
+def test_postgresql_reads_have_their_own_autocommit_pool(database: Database) -> None:
+    if database.kind != "postgresql":
+        pytest.skip("SQLite reads use the engine itself")
+    engine = make_engine(database.settings)
+    readers = reader(engine)
+    try:
+        with readers.connect() as connection:
+            autocommit = connection.connection.driver_connection.autocommit
+        assert readers is not engine
+        assert readers is reader(engine)  # made once, with the engine
+        assert autocommit
+        with engine.connect() as connection:  # the engine's own pool is left as it was
+            assert not connection.connection.driver_connection.autocommit
+    finally:
+        engine.dispose()
+    assert readers.pool.checkedin() == 0  # disposed with the engine

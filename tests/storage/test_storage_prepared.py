@@ -73,6 +73,21 @@ def test_values_are_processed_as_sqlalchemy_would(engine: Engine) -> None:
     assert labels == ["first", "second", "third"]
 
 
+def test_rows_come_back_processed_and_named(engine: Engine) -> None:
+    rows = [_row("first", 1), _row("second", 2)]
+    everything = Prepared(select(_ROWS).order_by(_ROWS.c.label))
+    with engine.begin() as conn:
+        _INSERT.executemany(conn, rows)
+        read = everything.all(conn)
+        through_sqlalchemy = conn.execute(everything.statement).all()  # type: ignore[call-overload]
+
+    assert [tuple(r) for r in read] == [tuple(r) for r in through_sqlalchemy]
+    assert read[0].id == rows[0]["id"]
+    assert read[0].at == datetime(2026, 11, 23, 14, 30, tzinfo=UTC)
+    assert read[1].details == {"n": 1}
+    assert read[1].count == 2
+
+
 def test_fixed_values_and_row_counts(engine: Engine) -> None:
     with engine.begin() as conn:
         _INSERT.executemany(conn, [_row("first", 4), _row("second")])

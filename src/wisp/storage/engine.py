@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import time
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -43,6 +44,8 @@ WRITE_LOCK = "wisp_write_lock"
 #: A pooled PostgreSQL connection idle longer than this is pinged before it is handed out.
 IDLE_PING_SECONDS = 10.0
 _CHECKED_IN = "wisp_checked_in"
+#: PostgreSQL engines made by `make_engine`, each with its pool for autocommit reads.
+_READERS: weakref.WeakKeyDictionary[Engine, Engine] = weakref.WeakKeyDictionary()
 
 
 def database_url(settings: Settings) -> URL:
@@ -129,8 +132,14 @@ def make_engine(settings: Settings, **options: Any) -> Engine:
         return engine
     options.setdefault("connect_args", {"application_name": "wisp"})
     engine = create_engine(url, **options)
-    if not options.get("pool_pre_ping"):
-        _ping_idle_connections(engine)
+    # Reads get a pool of their own, whose connections stay in autocommit: a shared pool
+    # would switch each connection into autocommit and back on every checkout.
+    readers = create_engine(url, isolation_level="AUTOCOMMIT", **options)
+    for each in (engine, readers):
+        if not options.get("pool_pre_ping"):
+            _ping_idle_connections(each)
+    _READERS[engine] = readers
+    event.listen(engine, "engine_disposed", lambda _engine: readers.dispose())
     return engine
 
 
@@ -158,9 +167,11 @@ def reader(engine: Engine) -> Engine:
     """`engine` for single-statement reads: autocommit on PostgreSQL, itself on SQLite.
 
     A single statement is atomic on its own: in autocommit it takes one round trip instead of
-    three (BEGIN, SELECT, ROLLBACK). SQLite's BEGIN is a local call, and wisp begins every
-    SQLite transaction itself.
+    three (BEGIN, SELECT, ROLLBACK). An engine from `make_engine` has a pool of its own for
+    these reads (disposed with it); any other shares the engine's. SQLite's BEGIN is a local
+    call, and wisp begins every SQLite transaction itself.
     """
     if engine.dialect.name == "postgresql":
-        return engine.execution_options(isolation_level="AUTOCOMMIT")
+        found = _READERS.get(engine)
+        return found or engine.execution_options(isolation_level="AUTOCOMMIT")
     return engine

@@ -8,21 +8,23 @@ statement for the dialect, and each parameter's bind processor from its column t
 per call only what must be: process the values and call the DBAPI cursor of the connection's
 own transaction.
 
-Only statements whose results need no processing belong here: DML without RETURNING, and
-selects of plain integers and strings (`first` gives the driver's tuple as it is).
+The same holds for the hottest reads (an API token's context, a record by id): a select's rows
+come back as named tuples, each column's value processed by its type as SQLAlchemy would
+(`first`, `all`).
 """
 
 from __future__ import annotations
 
 import threading
 import weakref
+from collections import namedtuple
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from contextlib import closing
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Connection, Dialect
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql import ClauseElement, Select
 from sqlalchemy.sql.compiler import SQLCompiler
 
 __all__ = ["Prepared", "PreparedFamily"]
@@ -34,7 +36,7 @@ _Key = TypeVar("_Key", bound=Hashable)
 class _Form:
     """One statement compiled for one dialect: its SQL, and how to turn values into arguments."""
 
-    __slots__ = ("binds", "defaults", "names", "positional", "sql")
+    __slots__ = ("binds", "defaults", "names", "positional", "results", "row", "sql")
 
     def __init__(self, statement: ClauseElement, dialect: Dialect) -> None:
         compiled = statement.compile(dialect=dialect)
@@ -58,6 +60,15 @@ class _Form:
         self.defaults: dict[str, Any] = {
             name: by_name[name].value for name in self.names if not by_name[name].required
         }
+        # A select's columns: each value through its type's result processor, named as
+        # `Row` would name it.
+        columns = list(statement.selected_columns) if isinstance(statement, Select) else []
+        self.results: tuple[_Processor, ...] = tuple(
+            c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns
+        )
+        self.row: Callable[..., tuple[Any, ...]] = namedtuple(  # type: ignore[misc]
+            "PreparedRow", [c.key or f"column_{n}" for n, c in enumerate(columns)], rename=True
+        )
 
     def arguments(self, params: Mapping[str, Any]) -> Sequence[Any] | dict[str, Any]:
         values = []
@@ -70,6 +81,11 @@ class _Form:
                 value = self.defaults[name]
             values.append(value if process is None else process(value))
         return values if self.positional else dict(zip(self.names, values, strict=True))
+
+    def processed(self, row: Sequence[Any]) -> tuple[Any, ...]:
+        return self.row(
+            *(v if p is None or v is None else p(v) for p, v in zip(self.results, row, strict=True))
+        )
 
 
 def _processor(type_: Any, dialect: Dialect) -> _Processor:
@@ -125,12 +141,22 @@ class Prepared:
             self._run(conn, form, lambda: cursor.executemany(form.sql, arguments))
 
     def first(self, conn: Connection, params: Mapping[str, Any] | None = None) -> Any:
-        """The first row as the driver returns it (a tuple), or None; for unprocessed columns."""
+        """The first row (a named tuple of processed values), or None."""
         form = self._form(conn.dialect)
         arguments = form.arguments(params or {})
         with closing(conn.connection.cursor()) as cursor:
             self._run(conn, form, lambda: cursor.execute(form.sql, arguments))
-            return cursor.fetchone()
+            row = cursor.fetchone()
+        return None if row is None else form.processed(row)
+
+    def all(self, conn: Connection, params: Mapping[str, Any] | None = None) -> list[Any]:
+        """Every row (named tuples of processed values)."""
+        form = self._form(conn.dialect)
+        arguments = form.arguments(params or {})
+        with closing(conn.connection.cursor()) as cursor:
+            self._run(conn, form, lambda: cursor.execute(form.sql, arguments))
+            rows = cursor.fetchall()
+        return [form.processed(row) for row in rows]
 
     @staticmethod
     def _run(conn: Connection, form: _Form, call: Callable[[], Any]) -> None:

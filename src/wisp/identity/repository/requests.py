@@ -20,6 +20,7 @@ from wisp.identity.models import (
 )
 from wisp.identity.repository.common import NO_SYNC, changed
 from wisp.identity.views import SessionState, UserStatus
+from wisp.storage.prepared import Prepared
 
 __all__ = [
     "RequestContext",
@@ -161,13 +162,15 @@ _SESSION_HEAD = (
     SessionRow.revoked_at,
     SessionRow.state,
 )
-_SESSION_QUERY = _request_query(_SESSION_HEAD, SessionRow, SessionRow.id_hash, SessionRow.user_id)
+_SESSION_QUERY = Prepared(
+    _request_query(_SESSION_HEAD, SessionRow, SessionRow.id_hash, SessionRow.user_id)
+)
 
 
-def _request_rows(connection: Connection, query: Any, digest: str) -> list[Any]:
-    # Core execution: the ORM's statement handling is not needed for plain columns, and it
-    # doubles the cost of the query.
-    return list(connection.execute(query, {"digest": digest}))
+def _request_rows(connection: Connection, query: Prepared, digest: str) -> list[Any]:
+    # Every API request runs one of these: prepared on the driver's cursor, without the
+    # ORM's or even Core's per-execution machinery (see wisp.storage.prepared).
+    return query.all(connection, {"digest": digest})
 
 
 def session_context(connection: Connection, id_hash: str) -> RequestContext | None:
@@ -268,7 +271,9 @@ _TOKEN_HEAD = (
     ApiTokenRow.expires_at,
     ApiTokenRow.scopes,
 )
-_TOKEN_QUERY = _request_query(_TOKEN_HEAD, ApiTokenRow, ApiTokenRow.token_hash, ApiTokenRow.user_id)
+_TOKEN_QUERY = Prepared(
+    _request_query(_TOKEN_HEAD, ApiTokenRow, ApiTokenRow.token_hash, ApiTokenRow.user_id)
+)
 
 
 def token_context(connection: Connection, token_hash: str) -> RequestContext | None:
