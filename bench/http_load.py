@@ -191,7 +191,11 @@ def _run(kind: str, args: argparse.Namespace) -> dict[str, float]:
                 "-H", f"Authorization: Bearer {token}", "-i", str(uris), "--log-file", str(log),
             ]  # fmt: skip
             done = subprocess.run(h2load, capture_output=True, text=True, check=True)
-            return _figures(log, args.seconds, _failures(done.stdout))
+            figures = _figures(log, args.seconds, _failures(done.stdout))
+            if figures["errors"]:
+                summary = [line for line in done.stdout.splitlines() if "requests:" in line]
+                print(f"{kind}: h2load {'; '.join(summary).strip()}", file=sys.stderr)
+            return figures
 
 
 @contextmanager
