@@ -109,7 +109,7 @@ class Runtime:
         Touch it at start-up (the web app, the CLI commands that record) so that no entry
         recorded before goes unwatched.
         """
-        service = AlertService.open(self.settings, self.sessions)
+        service = AlertService.open(self.settings, self.sessions, audit=self.audit)
         self.audit.add_listener(service.engine)
         return service
 

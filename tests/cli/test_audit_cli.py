@@ -289,6 +289,12 @@ def test_alerts_list_ack_and_list_all(home: Database) -> None:
     assert acked.stdout == f"acknowledged alert {alert_id} (canary_reveal, {USER})\n"
     assert after.stdout == "no open alerts\n"
     assert everything.stdout.splitlines()[1].endswith("acknowledged by cli, e-mail pending")
+    audited = json.loads(
+        wisp("audit", "list", "--action", "alert.acknowledged", "--format", "json").stdout
+    )
+    assert [(e["actor"], e["target_id"], e["details"]) for e in audited] == [
+        ("cli", alert_id, {"severity": "critical"})
+    ]
 
 
 @pytest.mark.parametrize(

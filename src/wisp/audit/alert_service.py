@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import ssl
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING
 from wisp.audit import alert_repository
 from wisp.audit.alert_models import Alert, AlertView, DeliveryStatus, Severity
 from wisp.audit.alerts import AlertEngine, Rule, default_rules, parse_zone
-from wisp.audit.events import SystemActor
+from wisp.audit.events import Action, AuditEvent, DetailValue, Outcome, SystemActor, Target
 from wisp.audit.mailer import Mailer, SmtpConfig, compose_alert
 from wisp.errors import ConfigError, Conflict, MailError, NotFound, PermissionDenied
 from wisp.identity.clock import Clock, utc_now
@@ -25,6 +26,7 @@ from wisp.identity.roles import Permission, Principal
 from wisp.storage.session import SessionFactory, transaction
 
 if TYPE_CHECKING:
+    from wisp.audit.service import AuditLog
     from wisp.config import Settings
 
 __all__ = ["AlertService", "DeliveryReport", "Reader", "authorize"]
@@ -70,8 +72,10 @@ class AlertService:
         mailer: Mailer | None = None,
         zone: tzinfo = UTC,
         clock: Clock = utc_now,
+        audit: AuditLog | None = None,
     ) -> None:
         self._sessions = sessions
+        self._audit = audit
         self._mailer = mailer
         self._zone = zone
         self._clock = clock
@@ -89,6 +93,7 @@ class AlertService:
         *,
         clock: Clock = utc_now,
         ssl_context: ssl.SSLContext | None = None,
+        audit: AuditLog | None = None,
     ) -> AlertService:
         """The service `settings` describe; without WISP_SMTP_HOST, alerts are kept, not mailed."""
         config = SmtpConfig.from_settings(settings)
@@ -99,6 +104,7 @@ class AlertService:
             mailer=mailer,
             zone=parse_zone(settings.timezone),
             clock=clock,
+            audit=audit,
         )
 
     @property
@@ -148,7 +154,11 @@ class AlertService:
             return self._view(row)
 
     def acknowledge(self, principal: Reader, alert_id: int) -> AlertView:
-        """Mark an alert reviewed; NotFound if absent, Conflict if acknowledged already."""
+        """Mark an alert reviewed; NotFound if absent, Conflict if acknowledged already.
+
+        With an audit log, the acknowledgement is audited (ALERT_ACKNOWLEDGED) in the same
+        transaction: who decided that an alarm needed nothing more is part of the record.
+        """
         by = authorize(principal, Permission.ALERTS_READ)
         with transaction(self._sessions, write=True) as session:
             row = alert_repository.get_alert(session, alert_id)
@@ -157,6 +167,18 @@ class AlertService:
             if row.acknowledged_at is not None:
                 raise Conflict(f"alert {alert_id} was acknowledged already")
             alert_repository.acknowledge(session, row, by, self._now())
+            if self._audit is not None:
+                actor = SystemActor.CLI if by == SystemActor.CLI.value else uuid.UUID(by)
+                details: dict[str, DetailValue] = {"severity": Severity(row.severity)}
+                event = AuditEvent(
+                    Action.ALERT_ACKNOWLEDGED,
+                    Outcome.SUCCESS,
+                    actor,
+                    Target("alert", alert_id),
+                    None,
+                    details,
+                )
+                self._audit.record(event, session=session)
             return self._view(row)
 
     def describe(self, rule_name: str) -> str:

@@ -84,6 +84,7 @@ class Action(enum.StrEnum):
     CONFIG_CHANGED = "config.changed"
     AUDIT_VERIFIED = "audit.verified"
     AUDIT_EXPORTED = "audit.exported"
+    ALERT_ACKNOWLEDGED = "alert.acknowledged"
 
 
 class Outcome(enum.StrEnum):
