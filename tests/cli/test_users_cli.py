@@ -149,6 +149,25 @@ def test_issue_list_and_revoke_a_token(password_file: Path) -> None:
     assert _run("users", "token-revoke", "not-a-uuid").exit_code == 2  # click's usage error
 
 
+def test_purge_keeps_what_ended_recently(password_file: Path) -> None:
+    _ok("users", "add", "bob", "--role", "clerk", "--password-file", str(password_file))
+    token_id = _ok(
+        "users", "token-issue", "bob", "--name", "sync", "--scope", "records:read", "--days", "7"
+    ).stderr.split()[1]
+    _ok("users", "token-revoke", token_id)
+
+    kept = _ok("users", "purge")
+    purged = _ok("users", "purge", "--keep-days", "0")
+
+    assert kept.stdout == (
+        "deleted 0 ended session(s) and 0 expired or revoked API token(s)"
+        " over for more than 30 day(s)\n"
+    )
+    assert "and 1 expired or revoked API token(s) over for more than 0 day(s)" in purged.stdout
+    assert token_id not in _ok("users", "token-list", "bob").stdout
+    assert _run("users", "purge", "--keep-days", "-1").exit_code == 2
+
+
 def test_custom_roles(password_file: Path) -> None:
     added = _ok(
         "roles", "add", "payroll-reader", "--grant", "records:read:payroll:name,salary",

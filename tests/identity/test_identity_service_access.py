@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -260,3 +261,47 @@ def test_revoking_an_unknown_token_is_not_found(world: World) -> None:
 
     with pytest.raises(NotFound):
         world.service.revoke_token(SystemActor.CLI, uuid.uuid4())
+
+
+def _count(world: World, table: str) -> int:
+    return int(world.database.execute(f"SELECT count(*) FROM {table}")[0][0])  # noqa: S608
+
+
+def test_purge_deletes_only_sessions_and_tokens_over_for_longer_than_kept(world: World) -> None:
+    keep = timedelta(days=30)
+    clara = world.add("clara", "clerk")
+    signed_out = world.sign_in_full("clara")
+    world.service.sign_out(signed_out.secret, source_ip=HOME_IP)
+    abandoned = world.sign_in_full("clara")  # never signed out: ends by its idle timeout
+    _, revoked = world.service.issue_token(SystemActor.CLI, clara.id, "old", ["records:read"], 1)
+    world.service.revoke_token(SystemActor.CLI, revoked.id)
+    world.service.issue_token(SystemActor.CLI, clara.id, "expiring", ["records:read"], 1)
+
+    world.clock.advance(days=29)  # all over, but not yet for 30 days
+    assert world.service.purge_ended(SystemActor.CLI, keep) == (0, 0)
+    world.clock.advance(days=3)
+    current = world.sign_in_full("clara")
+    live, _ = world.service.issue_token(SystemActor.CLI, clara.id, "live", ["records:read"], 30)
+
+    assert world.service.purge_ended(SystemActor.CLI, keep) == (2, 2)
+    assert (_count(world, "identity_session"), _count(world, "identity_api_token")) == (1, 1)
+    world.service.authenticate_session(current.secret, HOME_IP)  # what is in use stays
+    world.service.authenticate_token(live, HOME_IP)
+    with pytest.raises(SessionInvalid):
+        world.service.authenticate_session(abandoned.secret, HOME_IP)
+    purged = world.actions("auth.credentials_purged")
+    assert [row.details for row in purged] == [
+        {"sessions": 0, "tokens": 0, "keep_days": 30},
+        {"sessions": 2, "tokens": 2, "keep_days": 30},
+    ]
+
+
+def test_purge_is_for_administrators(world: World) -> None:
+    world.add("clara", "clerk")
+    signed = world.sign_in_full("clara")
+    clerk = world.service.authenticate_session(signed.secret, HOME_IP)
+
+    with pytest.raises(PermissionDenied):
+        world.service.purge_ended(clerk, timedelta(days=30))
+    with pytest.raises(InvalidInput):
+        world.service.purge_ended(SystemActor.CLI, timedelta(days=-1))

@@ -60,6 +60,7 @@ class Action(enum.StrEnum):
     MFA_RESET = "auth.mfa_reset"
     TOKEN_CREATED = "auth.token_created"  # noqa: S105 - an action, not a secret
     TOKEN_REVOKED = "auth.token_revoked"  # noqa: S105 - an action, not a secret
+    CREDENTIALS_PURGED = "auth.credentials_purged"
     USER_CREATED = "user.created"
     USER_UPDATED = "user.updated"
     USER_DISABLED = "user.disabled"

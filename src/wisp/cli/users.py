@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -152,6 +152,24 @@ def unlock_command(username: str) -> None:
     with open_runtime() as runtime:
         user = runtime.identity.unlock_user(_CLI, _user_id(runtime, username))
     click.echo(f"unlocked {user.username}")
+
+
+@users_group.command("purge")
+@click.option(
+    "--keep-days",
+    type=click.IntRange(min=0),
+    default=30,
+    show_default=True,
+    help="Keep sessions and tokens this many days after they end.",
+)
+def purge_command(keep_days: int) -> None:
+    """Delete sessions and API tokens that ended more than --keep-days ago (run it daily)."""
+    with open_runtime() as runtime:
+        sessions, tokens = runtime.identity.purge_ended(_CLI, timedelta(days=keep_days))
+    click.echo(
+        f"deleted {sessions} ended session(s) and {tokens} expired or revoked API token(s)"
+        f" over for more than {keep_days} day(s)"
+    )
 
 
 @users_group.command("reset-password")

@@ -12,6 +12,7 @@ import re
 import unicodedata
 import uuid
 from collections.abc import Iterable
+from datetime import timedelta
 from typing import Final
 
 from sqlalchemy.exc import IntegrityError
@@ -48,6 +49,7 @@ __all__ = [
     "get_user_by_name",
     "list_roles",
     "list_users",
+    "purge_ended",
     "reset_password",
     "set_roles",
     "set_status",
@@ -324,6 +326,35 @@ def unlock_user(ctx: Context, actor: Actor, user_id: uuid.UUID, source: str | No
             was_locked=state.is_locked(ctx.now()),
         )
         return _view(session, ctx, user)
+
+
+def purge_ended(ctx: Context, actor: Actor, keep: timedelta, source: str | None) -> tuple[int, int]:
+    """Delete sessions and API tokens over for longer than `keep`; (sessions, tokens) deleted.
+
+    What happened in them stays in the audit log; the rows themselves only grow the tables
+    every request reads. Audited as CREDENTIALS_PURGED, with the counts.
+    """
+    who = authorize(actor)
+    if keep < timedelta(0):
+        raise InvalidInput("the time to keep ended sessions and tokens cannot be negative")
+    with transaction(ctx.sessions, write=True) as session:
+        before = ctx.now() - keep
+        timeouts = ctx.timeouts
+        sessions = repo.purge_sessions(
+            session, before, timeouts.idle_timeout, timeouts.absolute_timeout
+        )
+        tokens = repo.purge_tokens(session, before)
+        ctx.record(
+            session,
+            Action.CREDENTIALS_PURGED,
+            Outcome.SUCCESS,
+            actor=who,
+            source=source,
+            sessions=sessions,
+            tokens=tokens,
+            keep_days=keep.days,
+        )
+    return sessions, tokens
 
 
 def reset_password(

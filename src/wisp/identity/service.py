@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterable
+from datetime import timedelta
 from typing import cast
 
 from argon2 import PasswordHasher
@@ -139,6 +140,12 @@ class IdentityService:
     ) -> UserView:
         """Clear the user's lockout (an administrator's unlock)."""
         return admin.unlock_user(self._ctx, actor, user_id, source)
+
+    def purge_ended(
+        self, actor: Actor, keep: timedelta, *, source: str | None = None
+    ) -> tuple[int, int]:
+        """Delete sessions and API tokens over for longer than `keep`; how many of each."""
+        return admin.purge_ended(self._ctx, actor, keep, source)
 
     def reset_password(
         self, actor: Actor, user_id: uuid.UUID, new_password: str, *, source: str | None = None

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from wisp.identity.models import (
@@ -31,6 +31,8 @@ __all__ = [
     "insert_session",
     "insert_token",
     "list_tokens",
+    "purge_sessions",
+    "purge_tokens",
     "revoke_session",
     "revoke_sessions",
     "revoke_token",
@@ -313,5 +315,31 @@ def revoke_tokens(session: Session, user_id: uuid.UUID, now: datetime) -> int:
         update(ApiTokenRow)
         .where(ApiTokenRow.user_id == user_id, ApiTokenRow.revoked_at.is_(None))
         .values(revoked_at=now)
+    )
+    return changed(session, statement.execution_options(**NO_SYNC))
+
+
+# --- Purging ---------------------------------------------------------------------------------
+
+
+def purge_sessions(
+    session: Session, ended_before: datetime, idle: timedelta, absolute: timedelta
+) -> int:
+    """Delete the sessions over before `ended_before`: signed out or ended then, or timed out
+    (idle for `idle` since their last use, or older than `absolute`); how many."""
+    statement = delete(SessionRow).where(
+        or_(
+            SessionRow.revoked_at < ended_before,
+            SessionRow.last_seen_at < ended_before - idle,
+            SessionRow.created_at < ended_before - absolute,
+        )
+    )
+    return changed(session, statement.execution_options(**NO_SYNC))
+
+
+def purge_tokens(session: Session, ended_before: datetime) -> int:
+    """Delete the API tokens revoked or expired before `ended_before`; how many."""
+    statement = delete(ApiTokenRow).where(
+        or_(ApiTokenRow.revoked_at < ended_before, ApiTokenRow.expires_at < ended_before)
     )
     return changed(session, statement.execution_options(**NO_SYNC))
