@@ -3,6 +3,7 @@
 import os
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -143,6 +144,18 @@ class Settings(BaseSettings):
     alert_to: Annotated[tuple[str, ...], NoDecode] = Field(
         default=(), validate_default=True, description="Comma-separated alert recipients."
     )
+    webauthn_origin: str | None = Field(
+        default=None,
+        description=(
+            "The origin users' browsers reach wisp at (https://host[:port]); set, security keys"
+            " and passkeys (WebAuthn) are offered as a second kind of second factor."
+        ),
+    )
+    webauthn_rp_id: str | None = Field(
+        default=None,
+        validate_default=True,
+        description="WebAuthn relying-party id: the origin's host or a parent domain of it.",
+    )
     business_hours: str = Field(
         default="07:00-19:00", description="Working hours; sign-ins and reveals outside alert."
     )
@@ -272,6 +285,31 @@ class Settings(BaseSettings):
 
         parse_hours(value)
         return value
+
+    @field_validator("webauthn_origin")
+    @classmethod
+    def _webauthn_origin(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parsed = urlsplit(value)
+        secure = parsed.scheme == "https" or parsed.hostname in ("localhost", "127.0.0.1")
+        if not (secure and parsed.hostname) or parsed.path not in ("", "/") or parsed.query:
+            raise ValueError("must be an https origin such as https://wisp.example.com:8443")
+        return f"{parsed.scheme}://{parsed.netloc}"
+
+    @field_validator("webauthn_rp_id")
+    @classmethod
+    def _webauthn_rp_id(cls, value: str | None, info: ValidationInfo) -> str | None:
+        origin = info.data.get("webauthn_origin")
+        if origin is None:
+            if value is not None:
+                raise ValueError("needs webauthn_origin as well")
+            return None
+        host = urlsplit(origin).hostname or ""
+        rp_id = (value or host).lower()
+        if host != rp_id and not host.endswith("." + rp_id):
+            raise ValueError("must be the webauthn_origin's host or a parent domain of it")
+        return rp_id
 
     @field_validator("business_days")
     @classmethod

@@ -212,7 +212,7 @@ def test_an_admin_reset_removes_the_factor_and_ends_sessions(world: World) -> No
     again = world.service.sign_in("olive", PASSWORD, HOME_IP)
     assert again.state is SessionState.PENDING_ENROLLMENT
     reset = world.actions("auth.mfa_reset")[0]
-    assert reset.details == {"enrolled": True, "sessions_ended": 1}
+    assert reset.details == {"enrolled": True, "security_keys": 0, "sessions_ended": 1}
     assert world.database.execute("SELECT count(*) FROM identity_recovery_code") == [(0,)]
 
 

@@ -38,7 +38,7 @@ def test_scripts_ship_inside_the_package() -> None:
 
     assert (migrations / "env.py").is_file()
     assert (migrations / "script.py.mako").is_file()
-    assert head_revision() == "0004"
+    assert head_revision() == "0005"
 
 
 def test_upgrade_builds_the_schema_on_an_empty_database(empty_database: Database) -> None:

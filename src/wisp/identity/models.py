@@ -26,6 +26,8 @@ __all__ = [
     "SourceThrottle",
     "User",
     "UserRole",
+    "WebAuthnChallenge",
+    "WebAuthnCredential",
 ]
 
 _USER_FK = "identity_user.id"
@@ -99,6 +101,35 @@ class RecoveryCode(Base):
 
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(_USER_FK), primary_key=True)
     code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+class WebAuthnCredential(Base):
+    """A security key or passkey registered as a second kind of second factor (WebAuthn).
+
+    Only its public key is kept; `sign_count` refuses an assertion from a cloned authenticator
+    (a counter that does not move forward).
+    """
+
+    __tablename__ = "identity_webauthn_credential"
+
+    credential_id: Mapped[str] = mapped_column(String(1366), primary_key=True)  # base64url
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(_USER_FK), index=True)
+    public_key: Mapped[bytes] = mapped_column(LargeBinary)
+    sign_count: Mapped[int] = mapped_column(BigInteger)
+    name: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    last_used_at: Mapped[datetime | None]
+
+
+class WebAuthnChallenge(Base):
+    """The challenge a session was sent for one WebAuthn ceremony; taken (deleted) once."""
+
+    __tablename__ = "identity_webauthn_challenge"
+
+    session_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(16), primary_key=True)
+    challenge: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime]
 
 
 class SessionRow(Base):

@@ -194,7 +194,7 @@ def _enrol(
 
 
 def reset_mfa(ctx: Context, actor: Actor, user_id: uuid.UUID, source: str | None) -> None:
-    """Remove the user's second factor and recovery codes, and end their sessions.
+    """Remove the user's second factor, security keys and recovery codes; end their sessions.
 
     At their next sign-in a user whose roles need MFA must enrol again.
     """
@@ -203,6 +203,7 @@ def reset_mfa(ctx: Context, actor: Actor, user_id: uuid.UUID, source: str | None
         if repo.get_user(session, user_id, lock=True) is None:
             raise NotFound("no such user")
         enrolled = repo.delete_mfa(session, user_id)
+        keys = repo.delete_passkeys(session, user_id)
         ended = repo.revoke_sessions(session, user_id, ctx.now())
         ctx.record(
             session,
@@ -212,5 +213,6 @@ def reset_mfa(ctx: Context, actor: Actor, user_id: uuid.UUID, source: str | None
             target=user_target(user_id),
             source=source,
             enrolled=enrolled,
+            security_keys=keys,
             sessions_ended=ended,
         )

@@ -22,7 +22,7 @@ from argon2 import PasswordHasher
 
 from wisp.audit.service import AuditLog
 from wisp.config import Settings
-from wisp.identity import access, admin, api_tokens, second_factor, signin
+from wisp.identity import access, admin, api_tokens, passkeys, second_factor, signin
 from wisp.identity.clock import Clock, utc_now
 from wisp.identity.context import Actor, Context
 from wisp.identity.lockout import LockoutPolicy
@@ -32,6 +32,7 @@ from wisp.identity.tokens import SessionPolicy
 from wisp.identity.views import (
     MfaEnrolled,
     MfaSetup,
+    PasskeyView,
     RoleView,
     SignIn,
     SignInFailure,
@@ -208,6 +209,38 @@ class IdentityService:
         """Finish a PENDING_MFA sign-in with a TOTP or recovery code: a new FULL session
         replaces the pending one. SignInFailed, Throttled, SessionInvalid."""
         return signin.complete_mfa(self._ctx, session_secret, code, source_ip)
+
+    # --- security keys (WebAuthn) ------------------------------------------------------------
+
+    def begin_passkey_registration(self, session_secret: str) -> str:
+        """Options (JSON) for the browser to create a security-key credential; the user must
+        have an authenticator app enrolled. ConfigError unless WISP_WEBAUTHN_ORIGIN is set."""
+        return passkeys.begin_registration(self._ctx, session_secret)
+
+    def finish_passkey_registration(
+        self,
+        session_secret: str,
+        credential: passkeys.Credential,
+        name: str,
+        *,
+        source_ip: str | None = None,
+    ) -> PasskeyView:
+        """Register the key that answered; InvalidInput if its response does not verify."""
+        return passkeys.finish_registration(self._ctx, session_secret, credential, name, source_ip)
+
+    def list_passkeys(self, session_secret: str) -> tuple[PasskeyView, ...]:
+        """The security keys of the signed-in user."""
+        return passkeys.passkeys(self._ctx, session_secret)
+
+    def begin_passkey_sign_in(self, session_secret: str) -> str:
+        """Options (JSON) for the browser to finish a PENDING_MFA sign-in with a security key."""
+        return passkeys.begin_sign_in(self._ctx, session_secret)
+
+    def finish_passkey_sign_in(
+        self, session_secret: str, credential: passkeys.Credential, source_ip: str
+    ) -> SignIn:
+        """Finish a PENDING_MFA sign-in with a security key, as `complete_mfa` with a code."""
+        return passkeys.finish_sign_in(self._ctx, session_secret, credential, source_ip)
 
     def begin_mfa_enrollment(
         self, session_secret: str, *, source_ip: str | None = None

@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import math
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final
@@ -52,11 +53,17 @@ from wisp.identity.lockout import (
 )
 from wisp.identity.passwords import hash_password, needs_rehash, verify_password
 from wisp.identity.roles import Principal
-from wisp.identity.second_factor import check_code
+from wisp.identity.second_factor import CodeCheck, check_code
 from wisp.identity.views import SessionState, SignIn, SignInFailure, UserStatus
 from wisp.storage.session import transaction
 
-__all__ = ["change_password", "complete_mfa", "sign_in"]
+__all__ = [
+    "SecondFactorCheck",
+    "change_password",
+    "complete_mfa",
+    "complete_second_factor",
+    "sign_in",
+]
 
 #: How many stale source rows one failure prunes, at most (bounded work per request).
 _PRUNE_BATCH: Final = 100
@@ -279,17 +286,40 @@ def complete_mfa(ctx: Context, secret: str, code: str, source: str) -> SignIn:
     The pending session is ended and a new FULL session returned (ASVS 7.2.4). A wrong code
     counts toward the source's throttle and the account's lockout like a wrong password.
     """
+    return complete_second_factor(
+        ctx,
+        secret,
+        source,
+        lambda session, user_id, _digest: check_code(ctx, session, user_id, code),
+    )
+
+
+#: Checks a second factor for the user of a pending session (in its transaction, with the
+#: session's digest); what was accepted, or None.
+SecondFactorCheck = Callable[[Session, uuid.UUID, str], CodeCheck | None]
+
+
+def complete_second_factor(
+    ctx: Context, secret: str, source: str, check: SecondFactorCheck
+) -> SignIn:
+    """Finish a PENDING_MFA sign-in with whatever second factor `check` verifies (see
+    `complete_mfa`); throttled, locked and audited alike for every kind."""
     digest = session_digest(secret)
     with transaction(ctx.sessions, write=True) as session:
         live = lock_live_session(ctx, session, digest, (SessionState.PENDING_MFA,))
         if live is None:
             raise SessionInvalid("the session has ended or is not valid; sign in again")
-        outcome = _settle_code(ctx, session, live.user.id, digest, code, source)
+        outcome = _settle_second_factor(ctx, session, live.user.id, digest, source, check)
     return _deliver(outcome)
 
 
-def _settle_code(
-    ctx: Context, session: Session, user_id: uuid.UUID, digest: str, code: str, source: str
+def _settle_second_factor(
+    ctx: Context,
+    session: Session,
+    user_id: uuid.UUID,
+    digest: str,
+    source: str,
+    check: SecondFactorCheck,
 ) -> _Outcome:
     locked = _lock_states(ctx, session, user_id, source)
     if locked.decision.verdict is Verdict.THROTTLED:
@@ -298,7 +328,7 @@ def _settle_code(
         repo.revoke_session(session, digest, ctx.now())
         _fail(ctx, session, locked, SignInFailure.LOCKED, source, False)
         return _Outcome(failure=SignInFailure.LOCKED)
-    accepted = check_code(ctx, session, user_id, code)
+    accepted = check(session, user_id, digest)
     if accepted is None:
         _fail(ctx, session, locked, SignInFailure.WRONG_CODE, source, False)
         return _Outcome(failure=SignInFailure.WRONG_CODE)

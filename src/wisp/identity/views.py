@@ -18,6 +18,7 @@ __all__ = [
     "MfaEnrolled",
     "MfaFactor",
     "MfaSetup",
+    "PasskeyView",
     "RoleView",
     "SessionState",
     "SignIn",
@@ -62,6 +63,16 @@ class MfaFactor(StrEnum):
 
     TOTP = "totp"
     RECOVERY_CODE = "recovery_code"
+    WEBAUTHN = "webauthn"  # a security key or passkey
+
+
+@dataclass(frozen=True)
+class PasskeyView:
+    """A registered security key, as its owner sees it: the name they gave it, and its use."""
+
+    name: str
+    created_at: datetime
+    last_used_at: datetime | None
 
 
 class Credential(StrEnum):

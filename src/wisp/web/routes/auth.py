@@ -6,15 +6,17 @@ runs in the thread pool, off the event loop that serves everyone else.
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import datetime
+from typing import Any
 
 from fastapi import APIRouter, Request, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from wisp.errors import SessionInvalid
 from wisp.identity.roles import Permission
-from wisp.identity.views import SessionState, SignIn, TokenView
+from wisp.identity.views import PasskeyView, SessionState, SignIn, TokenView
 from wisp.web.deps import (
     SESSION_COOKIE,
     Caller,
@@ -28,6 +30,9 @@ __all__ = [
     "CodeIn",
     "MeOut",
     "MfaSetupOut",
+    "PasskeyIn",
+    "PasskeyOut",
+    "PasskeyRegisterIn",
     "PasswordChangeIn",
     "RecoveryCodesOut",
     "SessionOut",
@@ -183,6 +188,75 @@ def confirm_enrollment(
     )
     session = _set_cookie(response, enrolled.sign_in)
     return RecoveryCodesOut(**session.model_dump(), recovery_codes=list(enrolled.recovery_codes))
+
+
+class PasskeyIn(BaseModel):
+    """A browser's answer to the options: the PublicKeyCredential as JSON (`toJSON()`)."""
+
+    model_config = ConfigDict(extra="forbid")
+    credential: dict[str, Any]
+
+
+class PasskeyRegisterIn(PasskeyIn):
+    name: str = Field(min_length=1, max_length=64, description="What the owner calls the key.")
+
+
+class PasskeyOut(BaseModel):
+    name: str
+    created_at: datetime
+    last_used_at: datetime | None
+
+    @classmethod
+    def of(cls, key: PasskeyView) -> PasskeyOut:
+        return cls(name=key.name, created_at=key.created_at, last_used_at=key.last_used_at)
+
+
+def _options(options_json: str) -> dict[str, Any]:
+    options: dict[str, Any] = json.loads(options_json)
+    return options
+
+
+@router.post("/webauthn/sign-in")
+def begin_passkey_sign_in(request: Request, rt: Rt) -> dict[str, Any]:
+    """Options for `navigator.credentials.get`, to finish a `pending_mfa` sign-in with a
+    security key (when WISP_WEBAUTHN_ORIGIN is set)."""
+    return _options(rt.identity.begin_passkey_sign_in(_session_cookie(request)))
+
+
+@router.post("/webauthn/sign-in/finish")
+def finish_passkey_sign_in(
+    body: PasskeyIn, request: Request, response: Response, rt: Rt
+) -> SessionOut:
+    """Finish a `pending_mfa` sign-in with the key's answer; refused like a wrong code."""
+    source = sign_in_source(request)
+    secret = _session_cookie(request)
+    signed = rt.identity.finish_passkey_sign_in(secret, body.credential, source)
+    return _set_cookie(response, signed)
+
+
+@router.post("/webauthn/keys")
+def begin_passkey_registration(request: Request, rt: Rt) -> dict[str, Any]:
+    """Options for `navigator.credentials.create`, to register a security key (a `full`
+    session of a user with an authenticator app enrolled)."""
+    return _options(rt.identity.begin_passkey_registration(_session_cookie(request)))
+
+
+@router.post("/webauthn/keys/finish", status_code=201)
+def finish_passkey_registration(body: PasskeyRegisterIn, request: Request, rt: Rt) -> PasskeyOut:
+    """Register the key that answered; audited as an MFA enrolment (`factor: webauthn`)."""
+    key = rt.identity.finish_passkey_registration(
+        _session_cookie(request), body.credential, body.name, source_ip=client_address(request)
+    )
+    return PasskeyOut.of(key)
+
+
+@router.get("/webauthn/keys")
+def list_passkeys(request: Request, rt: Rt) -> list[PasskeyOut]:
+    """The signed-in user's security keys."""
+    secret = request.cookies.get(SESSION_COOKIE)
+    if not secret:
+        raise SessionInvalid("sign in first")
+    return [PasskeyOut.of(key) for key in rt.identity.list_passkeys(secret)]
 
 
 @router.post("/sign-out", status_code=204)
