@@ -1,6 +1,7 @@
 """The one validated Settings object, read from `WISP_*` environment variables at start-up."""
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
@@ -278,12 +279,18 @@ class Settings(BaseSettings):
             raise ValueError("must name at least one address when smtp_host is set")
         return recipients
 
-    @field_validator("business_hours")
+    @field_validator("business_hours", "business_days", "timezone")
     @classmethod
-    def _hours(cls, value: str) -> str:
-        from wisp.audit.alerts import parse_hours
+    def _schedule(cls, value: str, info: ValidationInfo) -> str:
+        # The alert rules' own parsers: what they refuse at use, settings refuse at start.
+        from wisp.audit.alerts import parse_days, parse_hours, parse_zone
 
-        parse_hours(value)
+        parsers: dict[str | None, Callable[[str], object]] = {
+            "business_hours": parse_hours,
+            "business_days": parse_days,
+            "timezone": parse_zone,
+        }
+        parsers[info.field_name](value)
         return value
 
     @field_validator("webauthn_origin")
@@ -310,22 +317,6 @@ class Settings(BaseSettings):
         if host != rp_id and not host.endswith("." + rp_id):
             raise ValueError("must be the webauthn_origin's host or a parent domain of it")
         return rp_id
-
-    @field_validator("business_days")
-    @classmethod
-    def _days(cls, value: str) -> str:
-        from wisp.audit.alerts import parse_days
-
-        parse_days(value)
-        return value
-
-    @field_validator("timezone")
-    @classmethod
-    def _zone(cls, value: str) -> str:
-        from wisp.audit.alerts import parse_zone
-
-        parse_zone(value)
-        return value
 
     def worker_count(self) -> int:
         """How many processes a scan uses."""

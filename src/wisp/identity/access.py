@@ -39,6 +39,7 @@ __all__ = [
     "authenticate_token",
     "lock_live_session",
     "new_session",
+    "require_live_session",
     "session_digest",
     "session_expiry",
     "sign_out",
@@ -124,6 +125,16 @@ def lock_live_session(
     if ctx.now() >= session_expiry(ctx, record.state, record.created_at, record.last_seen_at):
         return None
     return LiveSession(record, user)
+
+
+def require_live_session(
+    ctx: Context, session: Session, digest: str, states: Collection[SessionState]
+) -> LiveSession:
+    """`lock_live_session`, or SessionInvalid (sign in again) if the session is not live."""
+    live = lock_live_session(ctx, session, digest, states)
+    if live is None:
+        raise SessionInvalid(_INVALID)
+    return live
 
 
 def authenticate_session(ctx: Context, secret: str, source: str | None) -> Principal:

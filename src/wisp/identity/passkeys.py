@@ -40,9 +40,9 @@ from webauthn.helpers.structs import (
 )
 
 from wisp.audit.events import Action, Outcome
-from wisp.errors import ConfigError, Conflict, InvalidInput, NotFound, SessionInvalid
+from wisp.errors import ConfigError, Conflict, InvalidInput, NotFound
 from wisp.identity import repository as repo
-from wisp.identity.access import LiveSession, lock_live_session, session_digest
+from wisp.identity.access import LiveSession, require_live_session, session_digest
 from wisp.identity.context import Context, user_target
 from wisp.identity.second_factor import CodeCheck
 from wisp.identity.signin import complete_second_factor
@@ -62,7 +62,6 @@ __all__ = [
 CHALLENGE_SECONDS: Final = 300
 _REGISTER: Final = "register"
 _SIGN_IN: Final = "sign_in"
-_INVALID: Final = "the session has ended or is not valid; sign in again"
 _MAX_NAME: Final = 64
 #: A response is a few kilobytes; anything far larger is no authenticator's.
 _MAX_RESPONSE_CHARS: Final = 64 * 1024
@@ -88,16 +87,17 @@ def _credential_json(credential: Credential) -> str:
 
 
 def _live(ctx: Context, session: Session, digest: str, state: SessionState) -> LiveSession:
-    live = lock_live_session(ctx, session, digest, (state,))
-    if live is None:
-        raise SessionInvalid(_INVALID)
-    return live
+    return require_live_session(ctx, session, digest, (state,))
 
 
-def _take_fresh_challenge(ctx: Context, session: Session, digest: str, purpose: str) -> bytes:
+def _take_fresh_challenge(
+    ctx: Context, session: Session, digest: str, purpose: str
+) -> bytes | None:
+    """The challenge sent to the session for `purpose`, spent; None if none is waiting or it
+    is older than CHALLENGE_SECONDS."""
     taken = repo.take_challenge(session, digest, purpose)
     if taken is None or ctx.now() - taken[1] > timedelta(seconds=CHALLENGE_SECONDS):
-        raise InvalidInput("no security-key challenge is waiting for this session; begin again")
+        return None
     return taken[0]
 
 
@@ -143,6 +143,8 @@ def finish_registration(
     with transaction(ctx.sessions, write=True) as session:  # spent even if the rest fails
         _live(ctx, session, digest, SessionState.FULL)
         challenge = _take_fresh_challenge(ctx, session, digest, _REGISTER)
+    if challenge is None:
+        raise InvalidInput("no security-key challenge is waiting for this session; begin again")
     try:
         verified = verify_registration_response(
             credential=response,
@@ -215,8 +217,8 @@ def finish_sign_in(ctx: Context, secret: str, credential: Credential, source: st
     response = _credential_json(credential)
 
     def check(session: Session, user_id: uuid.UUID, digest: str) -> CodeCheck | None:
-        taken = repo.take_challenge(session, digest, _SIGN_IN)
-        if taken is None or ctx.now() - taken[1] > timedelta(seconds=CHALLENGE_SECONDS):
+        challenge = _take_fresh_challenge(ctx, session, digest, _SIGN_IN)
+        if challenge is None:
             return None
         try:
             parsed = parse_authentication_credential_json(response)
@@ -225,7 +227,7 @@ def finish_sign_in(ctx: Context, secret: str, credential: Credential, source: st
                 return None
             verified = verify_authentication_response(
                 credential=parsed,
-                expected_challenge=taken[0],
+                expected_challenge=challenge,
                 expected_rp_id=rp_id,
                 expected_origin=origin,
                 credential_public_key=stored.public_key,

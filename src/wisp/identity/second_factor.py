@@ -16,9 +16,9 @@ from typing import Final
 from sqlalchemy.orm import Session
 
 from wisp.audit.events import Action, Outcome
-from wisp.errors import Conflict, InvalidInput, NotFound, SessionInvalid
+from wisp.errors import Conflict, InvalidInput, NotFound
 from wisp.identity import repository as repo
-from wisp.identity.access import LiveSession, lock_live_session, new_session, session_digest
+from wisp.identity.access import LiveSession, new_session, require_live_session, session_digest
 from wisp.identity.context import Actor, Context, authorize, user_target
 from wisp.identity.mfa import (
     TOTP_DIGITS,
@@ -47,7 +47,6 @@ __all__ = [
 #: Longer input is no code of ours; refused before any hashing.
 _MAX_CODE_CHARS: Final = 64
 _ENROLLING: Final = (SessionState.PENDING_ENROLLMENT, SessionState.FULL)
-_INVALID: Final = "the session has ended or is not valid; sign in again"
 
 
 def _aad(user_id: uuid.UUID) -> Aad:
@@ -107,9 +106,7 @@ def begin_enrollment(ctx: Context, secret: str, source: str | None) -> MfaSetup:
     """
     digest = session_digest(secret)
     with transaction(ctx.sessions, write=True) as session:
-        live = lock_live_session(ctx, session, digest, _ENROLLING)
-        if live is None:
-            raise SessionInvalid(_INVALID)
+        live = require_live_session(ctx, session, digest, _ENROLLING)
         user_id = live.user.id
         mfa = repo.get_mfa(session, user_id, lock=True)
         if mfa is not None and mfa.enrolled_at is not None:
@@ -131,9 +128,7 @@ def confirm_enrollment(ctx: Context, secret: str, code: str, source: str | None)
     """
     digest = session_digest(secret)
     with transaction(ctx.sessions, write=True) as session:
-        live = lock_live_session(ctx, session, digest, _ENROLLING)
-        if live is None:
-            raise SessionInvalid(_INVALID)
+        live = require_live_session(ctx, session, digest, _ENROLLING)
         user_id = live.user.id
         mfa = repo.get_mfa(session, user_id, lock=True)
         if mfa is None or mfa.enrolled_at is not None:

@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 from wisp.audit.events import Action, DetailValue, Outcome
 from wisp.errors import PermissionDenied, SessionInvalid, SignInFailed, Throttled
 from wisp.identity import repository as repo
-from wisp.identity.access import lock_live_session, new_session, session_digest
+from wisp.identity.access import new_session, require_live_session, session_digest
 from wisp.identity.context import (
     Context,
     principal_id,
@@ -306,9 +306,7 @@ def complete_second_factor(
     `complete_mfa`); throttled, locked and audited alike for every kind."""
     digest = session_digest(secret)
     with transaction(ctx.sessions, write=True) as session:
-        live = lock_live_session(ctx, session, digest, (SessionState.PENDING_MFA,))
-        if live is None:
-            raise SessionInvalid("the session has ended or is not valid; sign in again")
+        live = require_live_session(ctx, session, digest, (SessionState.PENDING_MFA,))
         outcome = _settle_second_factor(ctx, session, live.user.id, digest, source, check)
     return _deliver(outcome)
 

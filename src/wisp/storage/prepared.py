@@ -18,8 +18,8 @@ from __future__ import annotations
 import threading
 import weakref
 from collections import namedtuple
-from collections.abc import Callable, Hashable, Mapping, Sequence
-from contextlib import closing
+from collections.abc import Callable, Hashable, Iterator, Mapping, MutableMapping, Sequence
+from contextlib import closing, contextmanager
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Connection, Dialect
@@ -31,6 +31,7 @@ __all__ = ["Prepared", "PreparedFamily"]
 
 _Processor = Callable[[Any], Any] | None
 _Key = TypeVar("_Key", bound=Hashable)
+_Value = TypeVar("_Value")
 
 
 class _Form:
@@ -88,6 +89,22 @@ class _Form:
         )
 
 
+def _memoized(
+    cache: MutableMapping[_Key, _Value],
+    lock: threading.Lock,
+    key: _Key,
+    build: Callable[[_Key], _Value],
+) -> _Value:
+    """`cache[key]`, built by `build(key)` the first time, once even if threads race."""
+    found = cache.get(key)
+    if found is None:
+        with lock:
+            found = cache.get(key)
+            if found is None:
+                found = cache[key] = build(key)
+    return found
+
+
 def _processor(type_: Any, dialect: Dialect) -> _Processor:
     # What SQLAlchemy itself applies: the type as this dialect implements it, then its processor.
     processor: _Processor = type_.dialect_impl(dialect).bind_processor(dialect)
@@ -115,20 +132,22 @@ class Prepared:
         return self._statement
 
     def _form(self, dialect: Dialect) -> _Form:
-        form = self._forms.get(dialect)
-        if form is None:
-            with self._lock:
-                form = self._forms.get(dialect)
-                if form is None:
-                    form = self._forms[dialect] = _Form(self._statement, dialect)
-        return form
+        return _memoized(self._forms, self._lock, dialect, lambda d: _Form(self._statement, d))
 
-    def execute(self, conn: Connection, params: Mapping[str, Any] | None = None) -> int:
-        """Run once with `params`; the driver's row count."""
+    @contextmanager
+    def _executed(
+        self, conn: Connection, params: Mapping[str, Any] | None
+    ) -> Iterator[tuple[_Form, Any]]:
+        """Run once with `params`; the form and the cursor, to read from until the block ends."""
         form = self._form(conn.dialect)
         arguments = form.arguments(params or {})
         with closing(conn.connection.cursor()) as cursor:
             self._run(conn, form, lambda: cursor.execute(form.sql, arguments))
+            yield form, cursor
+
+    def execute(self, conn: Connection, params: Mapping[str, Any] | None = None) -> int:
+        """Run once with `params`; the driver's row count."""
+        with self._executed(conn, params) as (_, cursor):
             return int(cursor.rowcount)
 
     def executemany(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -142,21 +161,14 @@ class Prepared:
 
     def first(self, conn: Connection, params: Mapping[str, Any] | None = None) -> Any:
         """The first row (a named tuple of processed values), or None."""
-        form = self._form(conn.dialect)
-        arguments = form.arguments(params or {})
-        with closing(conn.connection.cursor()) as cursor:
-            self._run(conn, form, lambda: cursor.execute(form.sql, arguments))
+        with self._executed(conn, params) as (form, cursor):
             row = cursor.fetchone()
-        return None if row is None else form.processed(row)
+            return None if row is None else form.processed(row)
 
     def all(self, conn: Connection, params: Mapping[str, Any] | None = None) -> list[Any]:
         """Every row (named tuples of processed values)."""
-        form = self._form(conn.dialect)
-        arguments = form.arguments(params or {})
-        with closing(conn.connection.cursor()) as cursor:
-            self._run(conn, form, lambda: cursor.execute(form.sql, arguments))
-            rows = cursor.fetchall()
-        return [form.processed(row) for row in rows]
+        with self._executed(conn, params) as (form, cursor):
+            return [form.processed(row) for row in cursor.fetchall()]
 
     @staticmethod
     def _run(conn: Connection, form: _Form, call: Callable[[], Any]) -> None:
@@ -191,10 +203,4 @@ class PreparedFamily(Generic[_Key]):
         self._lock = threading.Lock()
 
     def __getitem__(self, key: _Key) -> Prepared:
-        member = self._members.get(key)
-        if member is None:
-            with self._lock:
-                member = self._members.get(key)
-                if member is None:
-                    member = self._members[key] = Prepared(self._build(key))
-        return member
+        return _memoized(self._members, self._lock, key, lambda k: Prepared(self._build(k)))
